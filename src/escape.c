@@ -1,0 +1,2 @@
+/* escape.c - placeholder until the module lands */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* hat.c - placeholder until the module lands */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* idalloc.c - placeholder until the module lands */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* milter.c - placeholder until the module lands */
+#include <config.h>

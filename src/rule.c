@@ -1,0 +1,2 @@
+/* rule.c - placeholder until the module lands */
+#include <config.h>

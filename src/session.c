@@ -1,0 +1,2 @@
+/* session.c - placeholder until the module lands */
+#include <config.h>

@@ -1,0 +1,2 @@
+/* strbuf.c - placeholder until the module lands */
+#include <config.h>
