@@ -1,2 +1,237 @@
-/* log.c - placeholder until the module lands */
+/*++
+ * NAME
+ *	log 3
+ * SUMMARY
+ *	the one logging module
+ * DESCRIPTION
+ *	See log.h. A line is formatted once, then handed to the test hook
+ *	or to syslog, stderr and the ESA-format file. The file is written
+ *	with one write(2) on an O_APPEND descriptor, so lines from several
+ *	threads (or a rotated file reopened on SIGHUP) never interleave.
+ * DIAGNOSTICS
+ *	A line that cannot be formatted for lack of memory is replaced by
+ *	a fixed one saying so: the log never silently loses that fact.
+ *--*/
 #include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool log_stderr;
+static int log_fd = -1;
+static log_hook_fn *log_hook;
+static void *log_hook_arg;
+
+static const struct {
+	const char *name;
+	int	code;
+} facilities[] = {
+	{"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+	{"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+	{"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+	{"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+/* log_facility_parse - facility code by name */
+
+int
+log_facility_parse(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcmp(facilities[i].name, name) == 0)
+			return facilities[i].code;
+	return -1;
+}
+
+/* log_open - (re)open syslog */
+
+void
+log_open(int facility)
+{
+	closelog();
+	openlog("esmtpguard", LOG_PID | LOG_NDELAY, facility);
+}
+
+void
+log_set_stderr(bool on)
+{
+	pthread_mutex_lock(&log_lock);
+	log_stderr = on;
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* log_set_file - switch the ESA-format file; the old one stays on error */
+
+int
+log_set_file(const char *path)
+{
+	int	fd = -1;
+	int	old;
+
+	if (path != NULL && *path != 0) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (fd < 0)
+			return -1;
+	}
+	pthread_mutex_lock(&log_lock);
+	old = log_fd;
+	log_fd = fd;
+	pthread_mutex_unlock(&log_lock);
+	if (old >= 0)
+		close(old);
+	return 0;
+}
+
+void
+log_set_hook(log_hook_fn *hook, void *arg)
+{
+	pthread_mutex_lock(&log_lock);
+	log_hook = hook;
+	log_hook_arg = arg;
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* log_format - the line as a new string, or NULL */
+
+static char *
+log_format(const char *fmt, va_list ap)
+{
+	va_list	ap2;
+	char   *buf;
+	int	n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0 || (buf = malloc((size_t) n + 1)) == NULL)
+		return NULL;
+	vsnprintf(buf, (size_t) n + 1, fmt, ap);
+	return buf;
+}
+
+/* log_write_all - write(2) until done; a log file must not lose tails */
+
+static void
+log_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		p += w;
+		n -= (size_t) w;
+	}
+}
+
+/* log_file_line - one ESA mail_logs line: "Thu Aug 14 11:04:31 2014 Info: " */
+
+static void
+log_file_line(int fd, enum log_sev sev, const char *line)
+{
+	static const char *const level[] = {
+		[LOG_SEV_INFO] = "Info",
+		[LOG_SEV_WARN] = "Warning",
+		[LOG_SEV_ERROR] = "Critical",
+		[LOG_SEV_FATAL] = "Critical",
+		[LOG_SEV_PANIC] = "Critical",
+	};
+	char	stamp[64];
+	struct tm tm;
+	time_t	now = time(NULL);
+	size_t	n;
+	char   *buf;
+
+	localtime_r(&now, &tm);
+	if (strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		stamp[0] = 0;
+	n = strlen(stamp) + strlen(level[sev]) + strlen(line) + 5;
+	if ((buf = malloc(n)) == NULL) {
+		log_write_all(fd, line, strlen(line));
+		log_write_all(fd, "\n", 1);
+		return;
+	}
+	snprintf(buf, n, "%s %s: %s\n", stamp, level[sev], line);
+	log_write_all(fd, buf, strlen(buf));
+	free(buf);
+}
+
+void
+log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
+{
+	static const int prio[] = {
+		[LOG_SEV_INFO] = LOG_INFO,
+		[LOG_SEV_WARN] = LOG_WARNING,
+		[LOG_SEV_ERROR] = LOG_ERR,
+		[LOG_SEV_FATAL] = LOG_CRIT,
+		[LOG_SEV_PANIC] = LOG_CRIT,
+	};
+	char   *line = log_format(fmt, ap);
+	const char *text = line ? line : "log: out of memory formatting a line";
+
+	pthread_mutex_lock(&log_lock);
+	if (log_hook != NULL) {
+		log_hook(sev, text, log_hook_arg);
+	} else {
+		syslog(prio[sev], "%s", text);
+		if (log_stderr)
+			fprintf(stderr, "esmtpguard: %s\n", text);
+		if (log_fd >= 0)
+			log_file_line(log_fd, sev, text);
+	}
+	pthread_mutex_unlock(&log_lock);
+	free(line);
+}
+
+#define LOG_FN(fn, sev) \
+void \
+fn(const char *fmt, ...) \
+{ \
+	va_list	ap; \
+ \
+	va_start(ap, fmt); \
+	log_vmsg(sev, fmt, ap); \
+	va_end(ap); \
+}
+
+LOG_FN(log_info, LOG_SEV_INFO)
+LOG_FN(log_warn, LOG_SEV_WARN)
+LOG_FN(log_error, LOG_SEV_ERROR)
+
+void
+log_fatal(int status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_SEV_FATAL, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+log_panic(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_SEV_PANIC, fmt, ap);
+	va_end(ap);
+	abort();
+}
