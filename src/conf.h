@@ -85,6 +85,9 @@ struct conf *conf_acquire(void);
 /* conf_policy - policy by name, or NULL */
 struct policy *conf_policy(const struct conf *conf, const char *name);
 
+/* conf_library_version - libconfuse's version string */
+const char *conf_library_version(void);
+
 /* conf_ierr_name - "accept", "tempfail", "reject" */
 const char *conf_ierr_name(enum conf_ierr e);
 
