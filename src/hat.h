@@ -11,12 +11,22 @@
  *	192.0.2.7		one IPv4 address
  *	2001:db8::7		one IPv6 address
  *	10.0.0.0/8		CIDR, IPv4 or IPv6 (host bits must be zero)
+ *	10/8  192.168/16	CIDR with a partial IPv4 address (ESA): the
+ *				octets given, the rest zero
  *	192.0.2.10-20		range in the last given octet; also
  *				"192.0.2-3." and full "192.0.2.10-192.0.3.5";
  *				IPv6 "2001:db8::1-2001:db8::ff"
- *	192.0.2.  10.		partial address (every address below it)
- *	mx.example.com		a host name
- *	.example.com		every host name below example.com
+ *	192.0.2.  10.		partial address (every address below it);
+ *	192.0.2   10		the same without the trailing dot, as ESA
+ *				has it: a host name cannot have an
+ *				all-numeric last label, so a string of
+ *				digits and dots is never a host name
+ *	mx.example.com		a host name (letters, digits, hyphens)
+ *	.example.com		every host name strictly below example.com
+ *				(not example.com itself: list both)
+ *
+ *	IPv4 octets are decimal without leading zeros ("010" is refused:
+ *	inet_aton() would read it as octal). "ALL" is case-insensitive.
  *
  *	Addresses are kept as 16-byte IPv6 (IPv4 as ::ffff:a.b.c.d) with an
  *	inclusive [lo, hi] range, so every address form is one compare and
