@@ -31,9 +31,11 @@ utf8_len(const unsigned char *p, size_t n)
 	unsigned char lo = 0x80, hi = 0xbf;	/* second-byte range */
 	size_t	len, i;
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
 		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if (p[0] == 0xc2)
+			lo = 0xa0;	/* below: C1 controls, e.g. U+009B CSI */
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
 		len = 3;
 		if (p[0] == 0xe0)
 			lo = 0xa0;	/* below: overlong */

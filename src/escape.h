@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	Nobody may forge a log line: every byte a client controls passes
  *	through escape_append() before it is logged. Control bytes
- *	(0x00-0x1f, 0x7f) and bytes that are not part of well-formed UTF-8
+ *	(0x00-0x1f, 0x7f), the C1 controls U+0080-U+009F (a terminal
+ *	reads U+009B as an escape sequence) and bytes that are not part of well-formed UTF-8
  *	(overlongs, surrogates, > U+10FFFF, truncated sequences) become
  *	"\xHH" (lower-case hex); a backslash becomes "\\". Everything else,
  *	valid multibyte UTF-8 included, is copied as it is.

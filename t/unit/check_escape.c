@@ -36,7 +36,10 @@ static const struct {
 	{IN("x\r\nICID 1 RELAY SG RELAY_SG"), "x\\x0d\\x0aICID 1 RELAY SG RELAY_SG"},
 	{IN("x\nMessage finished MID 1 done"), "x\\x0aMessage finished MID 1 done"},
 	/* valid UTF-8 at the boundaries of each length */
-	{IN("\xc2\x80"), "\xc2\x80"},			/* U+0080 */
+	/* C1 controls are escaped: U+009B is a terminal's CSI */
+	{IN("\xc2\x80"), "\\xc2\\x80"},			/* U+0080 */
+	{IN("\xc2\x9b[2J"), "\\xc2\\x9b[2J"},		/* U+009B */
+	{IN("\xc2\xa0"), "\xc2\xa0"},			/* U+00A0 */
 	{IN("\xdf\xbf"), "\xdf\xbf"},			/* U+07FF */
 	{IN("\xe0\xa0\x80"), "\xe0\xa0\x80"},		/* U+0800 */
 	{IN("\xed\x9f\xbf"), "\xed\x9f\xbf"},		/* U+D7FF */
