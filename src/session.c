@@ -31,9 +31,11 @@ struct msg {
 	unsigned nrcpt;		/* the next RID */
 	bool	data;		/* DATA was reached */
 	bool	qid_logged;
-	bool	msgid_logged;
-	bool	subject_logged;
+	bool	have_msgid;
+	bool	have_subject;
 	char   *qid;
+	struct strbuf msgid;	/* escaped, quoted: logged at end of header */
+	struct strbuf subject;
 	struct strbuf from;	/* escaped, for "ready ... from" */
 	uint64_t size;		/* header and body bytes seen */
 };
@@ -140,6 +142,8 @@ msg_reset(struct session *s)
 {
 	free(s->msg.qid);
 	strbuf_free(&s->msg.from);
+	strbuf_free(&s->msg.msgid);
+	strbuf_free(&s->msg.subject);
 	memset(&s->msg, 0, sizeof(s->msg));
 }
 
@@ -393,15 +397,17 @@ header_size(const char *name, const char *value)
 	return n;
 }
 
+/* quote_header - 'value' (or "value" when it holds a quote), unfolded and
+ * escaped, kept until the end of the header so that Message-ID and
+ * Subject are logged in that order, whatever order the client used */
+
 static bool
-log_header(struct session *s, const char *label, const char *value)
+quote_header(struct strbuf *sb, const char *value)
 {
 	const char *q = strchr(value, '\'') ? "\"" : "'";
 
-	return emit(s, strbuf_printf(&s->line, "MID %" PRIu64 " %s %s",
-				     s->msg.mid, label, q)
-		    && append_unfolded(&s->line, value)
-		    && strbuf_puts(&s->line, q));
+	return strbuf_puts(sb, q) && append_unfolded(sb, value)
+	    && strbuf_puts(sb, q);
 }
 
 void
@@ -415,12 +421,12 @@ session_header(struct session *s, const char *name, const char *value,
 	if (m->mid == 0)
 		return;
 	m->size += header_size(name, value);
-	if (!m->msgid_logged && strcasecmp(name, "Message-ID") == 0) {
-		m->msgid_logged = true;
-		ok = log_header(s, "Message-ID", value);
-	} else if (!m->subject_logged && strcasecmp(name, "Subject") == 0) {
-		m->subject_logged = true;
-		ok = log_header(s, "Subject", value);
+	if (!m->have_msgid && strcasecmp(name, "Message-ID") == 0) {
+		m->have_msgid = true;
+		ok = quote_header(&m->msgid, value);
+	} else if (!m->have_subject && strcasecmp(name, "Subject") == 0) {
+		m->have_subject = true;
+		ok = quote_header(&m->subject, value);
 	}
 	if (!ok)
 		internal_error(s, s->conf, v, "out of memory");
@@ -429,9 +435,18 @@ session_header(struct session *s, const char *name, const char *value,
 void
 session_eoh(struct session *s, struct verdict *v)
 {
+	struct msg *m = &s->msg;
+
 	verdict_clear(v);
-	if (s->msg.mid != 0)
-		s->msg.size += 2;	/* the empty line after the header */
+	if (m->mid == 0)
+		return;
+	m->size += 2;		/* the empty line after the header */
+	if (m->have_msgid)
+		log_info("MID %" PRIu64 " Message-ID %s", m->mid,
+			 strbuf_str(&m->msgid));
+	if (m->have_subject)
+		log_info("MID %" PRIu64 " Subject %s", m->mid,
+			 strbuf_str(&m->subject));
 }
 
 void

@@ -178,6 +178,25 @@ START_TEST(normal_message)
 }
 END_TEST
 
+/* the log's order is fixed, whatever order the client wrote */
+START_TEST(message_id_before_subject)
+{
+	struct verdict v;
+	struct session *s = open_client("127.0.0.1", "localhost", "OK", "localhost", &v);
+
+	envelope(s, "<a@x>", "<b@x>");
+	session_data(s, &v);
+	session_header(s, "Subject", "first", &v);
+	session_header(s, "subject", "second", &v);
+	session_header(s, "MESSAGE-ID", "<m@x>", &v);
+	session_eoh(s, &v);
+	ck_assert_str_eq(lines[5], "MID 1 Message-ID '<m@x>'");
+	ck_assert_str_eq(lines[6], "MID 1 Subject 'first'");
+	ck_assert_int_eq(nlines, 7);
+	session_close(s);
+}
+END_TEST
+
 START_TEST(quit_before_data)
 {
 	struct verdict v;
@@ -395,6 +414,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, normal_message);
+	tcase_add_test(tc, message_id_before_subject);
 	tcase_add_test(tc, quit_before_data);
 	tcase_add_test(tc, lost_in_data);
 	tcase_add_test(tc, rset_between_messages);
