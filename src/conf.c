@@ -1054,3 +1054,11 @@ conf_options_walk(void (*fn)(const char *section, const char *name,
 	for (i = 0; i < RULE_COUNT; i++)
 		fn("rule", rule_defs[i].name, arg);
 }
+
+/* conf_library_version - for esmtpguard -V */
+
+const char *
+conf_library_version(void)
+{
+	return confuse_version;
+}

@@ -273,14 +273,6 @@ signal_thread(void *arg)
 	}
 }
 
-/* XXX moves to conf.c (the libconfuse owner) once that module lands */
-extern const char confuse_version[];
-const char *
-conf_library_version(void)
-{
-	return confuse_version;
-}
-
 static void
 version(void)
 {
