@@ -56,8 +56,13 @@ diag_file() {
 	fi
 }
 
-# the logs that explain a failure
+# the logs that explain a failure (and E2E_SHOW, the file a check read)
 diag_logs() {
+	case ${E2E_SHOW:-} in
+	"" | "$EG_LOG" | "$T/last.out") ;;
+	*) diag_file "$E2E_SHOW" 15 ;;
+	esac
+	E2E_SHOW=
 	diag_file "$EG_LOG"
 	diag_file "$T/esmtpguard.stderr" 10
 	diag_file "$PF/log/maillog" 10
@@ -65,7 +70,7 @@ diag_logs() {
 	return 0
 }
 
-pass() { E2E_N=$((E2E_N + 1)); echo "ok $E2E_N - $1"; }
+pass() { E2E_N=$((E2E_N + 1)); echo "ok $E2E_N - $1"; E2E_SHOW=; }
 fail() {
 	E2E_N=$((E2E_N + 1)); E2E_FAILED=$((E2E_FAILED + 1))
 	echo "not ok $E2E_N - $1"
@@ -89,10 +94,12 @@ is() {
 
 # like FILE ERE DESC / unlike FILE ERE DESC - a line of FILE matches (not)
 like() {
+	E2E_SHOW=$1
 	if grep -Eq -- "$2" "$1" 2>/dev/null; then pass "$3"
 	else fail "$3" "no line of ${1#"$T"/} matches: $2"; fi
 }
 unlike() {
+	E2E_SHOW=$1
 	if ! grep -Eq -- "$2" "$1" 2>/dev/null; then pass "$3"
 	else fail "$3" "unexpected line in ${1#"$T"/}:" \
 		"$(grep -E -- "$2" "$1" | head -3)"; fi
@@ -102,6 +109,7 @@ unlike() {
 in_order() {
 	local f=$1 d=$2; shift 2
 	local re lineno=0 n
+	E2E_SHOW=$f
 	for re in "$@"; do
 		n=$(awk -v start="$lineno" -v re="$re" \
 			'NR > start && $0 ~ re { print NR; exit }' "$f")
@@ -304,17 +312,26 @@ EOF
 
 # eg_start [ARGS...] - start esmtpguard -f in the background with the
 # test configuration; waits for its pidfile and socket. 0 when it runs.
+# A wrapper subshell waits for it and keeps its exit status (and keeps the
+# shell's "Killed" job notices out of the TAP stream).
 eg_start() {
-	rm -f "$EG_PIDFILE"
-	"$EG_BIN" -f -c "$EG_CONF" "$@" >>"$T/esmtpguard.stderr" 2>&1 &
-	E2E_CHILD=$!
+	rm -f "$EG_PIDFILE" "$T/eg.child" "$T/eg.status"
+	(
+		"$EG_BIN" -f -c "$EG_CONF" "$@" >>"$T/esmtpguard.stderr" 2>&1 &
+		echo $! >"$T/eg.child"
+		wait $!
+		echo $? >"$T/eg.status"
+	) 2>/dev/null &
+	E2E_WRAP=$!
+	wait_for 5 test -s "$T/eg.child"
+	E2E_CHILD=$(cat "$T/eg.child")
 	EG_PID=$E2E_CHILD
 	if ! wait_for 10 eg_ready; then
 		if alive "$E2E_CHILD"; then
 			diag "esmtpguard (pid $E2E_CHILD) runs but has no pidfile or socket"
 		else
-			wait "$E2E_CHILD"
-			diag "esmtpguard exited with status $?"
+			wait "$E2E_WRAP"
+			diag "esmtpguard exited with status $(cat "$T/eg.status" 2>/dev/null)"
 			EG_PID=
 		fi
 		diag_file "$T/esmtpguard.stderr" 10
@@ -336,8 +353,8 @@ eg_stop() {
 		return 1
 	fi
 	if [ "$EG_PID" = "${E2E_CHILD:-}" ]; then
-		wait "$EG_PID"
-		EG_STATUS=$?
+		wait "$E2E_WRAP"
+		EG_STATUS=$(cat "$T/eg.status" 2>/dev/null)
 	fi
 	EG_PID=
 	return 0
@@ -415,6 +432,7 @@ mids_of() {
 
 # has FILE STRING DESC - a line of FILE contains STRING (fixed string)
 has() {
+	E2E_SHOW=$1
 	if grep -Fq -- "$2" "$1" 2>/dev/null; then pass "$3"
 	else fail "$3" "no line of ${1#"$T"/} contains: $2"; fi
 }
