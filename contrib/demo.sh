@@ -38,7 +38,8 @@ if [ -z "${DEMO_IN_NS:-}" ]; then
 	cd "$top" || exit 1
 	if [ ! -f "$build/config.status" ]; then
 		[ -x configure ] || autoreconf -fi >/dev/null 2>&1 || die "autoreconf failed"
-		mkdir -p "$build" && (cd "$build" && "$top/configure" -q) ||
+		mkdir -p "$build"
+		(cd "$build" && "$top/configure" -q) ||
 			die "configure failed (see _build/config.log)"
 	fi
 	make -C "$build" -j2 >"$build/demo-make.out" 2>&1 || {
@@ -89,9 +90,10 @@ chmod 700 "$PF/data"
 # private name service
 printf '127.0.0.1 localhost mx.demo.example\n::1 localhost ip6-localhost\n' >"$DEMO_DIR/etc/hosts"
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$DEMO_DIR/etc/resolv.conf"
-mount --bind "$DEMO_DIR/etc/hosts" /etc/hosts &&
-	mount --bind "$DEMO_DIR/etc/resolv.conf" /etc/resolv.conf ||
+if ! mount --bind "$DEMO_DIR/etc/hosts" /etc/hosts ||
+   ! mount --bind "$DEMO_DIR/etc/resolv.conf" /etc/resolv.conf; then
 	die "cannot bind-mount the private /etc/hosts and /etc/resolv.conf"
+fi
 
 cleanup() {
 	trap - EXIT INT TERM HUP
@@ -136,9 +138,9 @@ for _ in $(seq 100); do
 	kill -0 $! 2>/dev/null || break
 	sleep 0.1
 done
-[ -S "$SOCK" ] && [ -s "$PIDFILE" ] || {
+if [ ! -S "$SOCK" ] || [ ! -s "$PIDFILE" ]; then
 	cat "$DEMO_DIR/esmtpguard.stderr"; die "esmtpguard did not start"
-}
+fi
 EG_PID=$(cat "$PIDFILE")
 echo "esmtpguard pid $EG_PID, socket $SOCK"
 
