@@ -163,10 +163,7 @@ static void
 cfg_error_cb(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	struct load *ld = cur_load;
-	const char *title;
 	char   *msg;
-	va_list	ap2;
-	bool	group, policy;
 	int	line;
 
 	if (cfg->line >= ld->sentinel_line && cfg->title == NULL
@@ -180,25 +177,6 @@ cfg_error_cb(cfg_t *cfg, const char *fmt, va_list ap)
 		return;
 	}
 	line = cfg->line;
-	/* NO_TITLE_DUPES says only "found duplicate title": say of what. */
-	if (strcmp(fmt, "found duplicate title '%s'") == 0) {
-		va_copy(ap2, ap);
-		title = va_arg(ap2, const char *);
-		va_end(ap2);
-		if (cfg->title) {
-			report(ld, cfg->filename, line,
-			       "duplicate rule '%s' in %s %s", title,
-			       cfg->name, cfg->title);
-			return;
-		}
-		group = cfg_gettsec(cfg, "sendergroup", title) != NULL;
-		policy = cfg_gettsec(cfg, "policy", title) != NULL;
-		report(ld, cfg->filename, line, "duplicate %s '%s'",
-		       group && !policy ? "sendergroup" :
-		       policy && !group ? "policy" : "sendergroup or policy",
-		       title);
-		return;
-	}
 	msg = vformat(fmt, ap);
 	report(ld, cfg->filename, line, "%s%s%s%s%s%s",
 	       msg ? msg : NOMEM, cfg->title ? " (in " : "", where_kind(cfg),
@@ -506,7 +484,7 @@ static cfg_opt_t spf_opts[] = {
 
 static cfg_opt_t policy_opts[] = {
 	CFG_STR_CB("access", "accept", CFGF_NONE, cb_access),
-	CFG_SEC("match", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("match", rule_opts, CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("spf", spf_opts, CFGF_NONE),
 	CFG_END()
 };
@@ -530,9 +508,9 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR_CB("on_internal_error", "tempfail", CFGF_NONE, cb_ierr),
 	CFG_STR_CB("id_header", "X-ESMTPGuard-ID", CFGF_NONE, cb_id_header),
 	CFG_SEC("sendergroup", group_opts,
-		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("policy", policy_opts,
-		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFGF_MULTI | CFGF_TITLE),
 	CFG_END()
 };
 
@@ -789,6 +767,122 @@ blank_comments(char *s)
  */
 #define SENTINEL	"\n}\n"
 
+/*
+ * find_duplicates - report every repeated sendergroup, policy, or rule
+ * within a policy.
+ *
+ * libconfuse either merges a repeated title into the first section
+ * silently, or (CFGF_NO_TITLE_DUPES) stops parsing at it, which would
+ * hide every later problem from -n. So titles are left to merge, and
+ * this scan of the text (comments already blanked) reports the repeats
+ * with their lines; a file with a repeat never becomes a snapshot.
+ */
+
+struct title_seen {
+	const char *kind;	/* "sendergroup", "policy", "rule" */
+	char   *title;		/* rules: "POLICY RULE" */
+};
+
+/* title_kind - the kind of section a '{' opens after tokens a b, or NULL */
+
+static const char *
+title_kind(const char *a, int depth, bool in_policy)
+{
+	if (a == NULL)
+		return NULL;
+	if (depth == 0 && strcmp(a, "sendergroup") == 0)
+		return "sendergroup";
+	if (depth == 0 && strcmp(a, "policy") == 0)
+		return "policy";
+	if (depth == 1 && in_policy && strcmp(a, "match") == 0)
+		return "rule";
+	return NULL;
+}
+
+static void
+find_duplicates(struct load *ld, const char *text, const char *name)
+{
+	struct title_seen *seen = NULL, *ts;
+	size_t	nseen = 0, i;
+	char   *tok[2] = {NULL, NULL};	/* the last two tokens */
+	char   *policy = NULL;		/* title of the open top-level policy */
+	char   *key;
+	const char *p = text, *start, *kind;
+	int	depth = 0, line = 1;
+
+	while (*p != 0) {
+		if (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r') {
+			line += *p++ == '\n';
+			continue;
+		}
+		if (strchr("{}=,", *p) == NULL) {
+			start = p;
+			if (*p == '"') {
+				for (p++; *p != 0 && *p != '"'; p++)
+					if (*p == '\\' && p[1] != 0)
+						p++;
+				start++;
+			} else {
+				while (*p != 0 && strchr(" \t\r\n{}=,\"", *p) == NULL)
+					p++;
+			}
+			free(tok[0]);
+			tok[0] = tok[1];
+			tok[1] = strndup(start, (size_t) (p - start));
+			if (*p == '"')
+				p++;
+			continue;
+		}
+		kind = *p == '{' && tok[1] != NULL
+		    ? title_kind(tok[0], depth, policy != NULL) : NULL;
+		if (kind != NULL && depth == 0) {
+			free(policy);
+			policy = strcmp(kind, "policy") == 0 ? strdup(tok[1]) : NULL;
+		}
+		key = NULL;
+		if (kind != NULL && depth == 1 && policy != NULL
+		    && asprintf(&key, "%s %s", policy, tok[1]) < 0)
+			key = NULL;
+		else if (kind != NULL && depth == 0)
+			key = strdup(tok[1]);
+		if (key != NULL) {
+			for (i = 0; i < nseen; i++)
+				if (seen[i].kind == kind
+				    && strcmp(seen[i].title, key) == 0)
+					break;
+			if (i < nseen && depth == 1)
+				report(ld, name, line, "duplicate rule '%s' in "
+				       "policy %s", tok[1], policy);
+			else if (i < nseen)
+				report(ld, name, line, "duplicate %s '%s'", kind,
+				       tok[1]);
+			if (i == nseen && (ts = realloc(seen, (nseen + 1)
+						       * sizeof(*seen))) != NULL) {
+				seen = ts;
+				seen[nseen].kind = kind;
+				seen[nseen++].title = key;
+			} else
+				free(key);
+		}
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && depth > 0 && --depth == 0) {
+			free(policy);
+			policy = NULL;
+		}
+		free(tok[0]);
+		free(tok[1]);
+		tok[0] = tok[1] = NULL;
+		p++;
+	}
+	free(tok[0]);
+	free(tok[1]);
+	free(policy);
+	for (i = 0; i < nseen; i++)
+		free(seen[i].title);
+	free(seen);
+}
+
 /* conf_parse - parse text (len bytes, room for SENTINEL) as name */
 
 static struct conf *
@@ -814,6 +908,7 @@ conf_parse(char *text, size_t len, const char *name, conf_error_fn *err,
 	ld.sentinel_line = ld.last_line + 1 + (len > 0 && text[len - 1] == '\n');
 	memcpy(text + len, SENTINEL, sizeof(SENTINEL));
 	blank_comments(text);
+	find_duplicates(&ld, text, name);
 
 	pthread_mutex_lock(&parse_lock);
 	cur_load = &ld;

@@ -506,6 +506,35 @@ START_TEST(errors_all_reported)
 }
 END_TEST
 
+/* a repeated title must not hide the problems after it (libconfuse
+ * stops at one when CFGF_NO_TITLE_DUPES is set) */
+START_TEST(errors_after_duplicate_reported)
+{
+	static const char text[] =
+		"sendergroup D { match = { \"10.0.0.0/8\" } policy = P }\n"	/* 1 */
+		"sendergroup D { match = { \"10.1.0.0/16\" } policy = P }\n"	/* 2 */
+		"policy P { match rcpt_count { gt = 1 }\n"			/* 3 */
+		"  match rcpt_count { gt = 2 } }\n"				/* 4 */
+		"policy \"P\" { access = relay }\n"				/* 5 */
+		"sendergroup X { match = { \"300.1.2.3\" } policy = P }\n";	/* 6 */
+	static const char *const want[] = {
+		"t.conf:2: duplicate sendergroup 'D'",
+		"t.conf:4: duplicate rule 'rcpt_count' in policy P",
+		"t.conf:5: duplicate policy 'P'",
+		"t.conf:6: bad address entry '300.1.2.3'",
+	};
+	struct errs e = {.n = 0};
+	size_t	i;
+
+	ck_assert_ptr_null(conf_load_buf(text, "t.conf", collect, &e));
+	ck_assert_uint_ge(e.n, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strncmp(e.msgs[i], want[i], strlen(want[i])) == 0,
+			      "error %zu:\n got: %s\nwant: %s", i, e.msgs[i],
+			      want[i]);
+}
+END_TEST
+
 START_TEST(load_missing_file)
 {
 	struct errs e = {.n = 0};
@@ -621,6 +650,7 @@ suite(void)
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, error_kinds, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, errors_all_reported);
+	tcase_add_test(tc, errors_after_duplicate_reported);
 	tcase_add_test(tc, load_missing_file);
 	tcase_add_test(tc, load_file_lines);
 	suite_add_tcase(s, tc);
