@@ -43,6 +43,7 @@
 #include "idalloc.h"
 #include "log.h"
 #include "milter.h"
+#include "session.h"
 #include "spf.h"
 
 /* What the command line says beats the file, at start and at reload. */
@@ -263,7 +264,7 @@ signal_thread(void *arg)
 			reload();
 			break;
 		case SIGUSR1:
-			log_info("SIGUSR1: no counters yet");
+			session_stats_log();
 			break;
 		default:
 			log_info("stopping on signal %d", sig);

@@ -51,6 +51,16 @@ struct session {
 	struct strbuf idhdr;	/* id_header value */
 };
 
+/* Counters since start, for SIGUSR1; updated from any worker thread. */
+static struct {
+	unsigned long accept, relay, reject;	/* connections by HAT verdict */
+	unsigned long done, aborted;		/* messages */
+	unsigned long internal;			/* on_internal_error answers */
+} stats;
+
+#define COUNT(field)	__atomic_add_fetch(&stats.field, 1, __ATOMIC_RELAXED)
+#define READ(field)	__atomic_load_n(&stats.field, __ATOMIC_RELAXED)
+
 static const char *const abort_by_sender = "Receiving aborted by sender";
 static const char *const abort_unknown = "Receiving aborted";
 
@@ -74,6 +84,7 @@ internal_error(struct session *s, struct conf *conf, struct verdict *v,
 	uint64_t icid = s ? s->icid : 0;
 
 	verdict_clear(v);
+	COUNT(internal);
 	log_error("ICID %" PRIu64 " internal error: %s; answering %s "
 		  "(on_internal_error)", icid, what, conf_ierr_name(e));
 	switch (e) {
@@ -170,8 +181,11 @@ msg_finish(struct session *s, const char *reason)
 	uint64_t mid = s->msg.mid;
 	bool	ok = log_qid(s);
 
-	if (reason != NULL)
+	if (reason != NULL) {
+		COUNT(aborted);
 		log_info("Message aborted MID %" PRIu64 " %s", mid, reason);
+	} else
+		COUNT(done);
 	log_info("Message finished MID %" PRIu64 " %s", mid,
 		 reason ? "aborted" : "done");
 	msg_reset(s);
@@ -269,6 +283,17 @@ session_open(struct conf *conf, struct idalloc *ids,
 	if (!open_lines(s, c, group, entry, client.verified_name)) {
 		internal_error(s, conf, v, "out of memory");
 		return s;
+	}
+	switch (s->policy->access) {
+	case ACCESS_ACCEPT:
+		COUNT(accept);
+		break;
+	case ACCESS_RELAY:
+		COUNT(relay);
+		break;
+	case ACCESS_REJECT:
+		COUNT(reject);
+		break;
 	}
 	if (s->policy->access == ACCESS_REJECT) {
 		v->kind = VERDICT_REJECT;
@@ -523,6 +548,15 @@ session_set_qid(struct session *s, const char *qid)
 	if (s->msg.mid == 0 || s->msg.qid != NULL || qid == NULL || *qid == 0)
 		return;
 	s->msg.qid = strdup(qid);	/* NULL only costs the queue ID line */
+}
+
+void
+session_stats_log(void)
+{
+	log_info("counters: connections accept %lu relay %lu reject %lu, "
+		 "messages done %lu aborted %lu, internal errors %lu",
+		 READ(accept), READ(relay), READ(reject), READ(done),
+		 READ(aborted), READ(internal));
 }
 
 uint64_t

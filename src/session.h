@@ -91,6 +91,10 @@ void	session_close(struct session *s);	/* frees; NULL ok */
  * ignored outside a transaction and once set for this message */
 void	session_set_qid(struct session *s, const char *qid);
 
+/* session_stats_log - log the counters since start (SIGUSR1);
+ * thread-safe */
+void	session_stats_log(void);
+
 /* session_icid / session_mid - current IDs (mid 0 outside a message) */
 uint64_t session_icid(const struct session *s);
 uint64_t session_mid(const struct session *s);

@@ -359,6 +359,26 @@ START_TEST(ids_increase_per_session)
 }
 END_TEST
 
+START_TEST(counters)
+{
+	struct verdict v;
+	struct session *s = open_client("10.1.2.3", "[10.1.2.3]", "FAIL", "unknown", &v);
+
+	envelope(s, "<a@x>", "<b@x>");
+	content(s, "x");
+	session_eom(s, &v);
+	envelope(s, "<a@x>", "<b@x>");
+	session_close(s);
+	s = open_client("192.0.2.66", "[192.0.2.66]", "FAIL", "unknown", &v);
+	session_close(s);
+	nlines = 0;
+	session_stats_log();
+	/* each test runs in its own process: the counts start at zero */
+	ck_assert_str_eq(lines[0], "counters: connections accept 0 relay 1 "
+			 "reject 1, messages done 1 aborted 1, internal errors 0");
+}
+END_TEST
+
 START_TEST(close_without_connect)
 {
 	session_close(NULL);
@@ -423,6 +443,7 @@ suite(void)
 			    sizeof(hat_cases) / sizeof(hat_cases[0]));
 	tcase_add_test(tc, unverified_ptr_logged_as_not_verified);
 	tcase_add_test(tc, ids_increase_per_session);
+	tcase_add_test(tc, counters);
 	tcase_add_test(tc, close_without_connect);
 	tcase_add_test(tc, internal_error_when_ids_cannot_be_reserved);
 	tcase_add_test(tc, id_header_off);
