@@ -103,10 +103,19 @@ smtp_cmd "MAIL FROM:<long@sender.example>"
 smtp_cmd "RCPT TO:<b@rcpt.example>"
 is "${SMTP_REPLY%% *}" 250 "long session: RCPT accepted before the reload"
 
+# hup - SIGHUP, then wait (10 s) until the daemon says it reloaded or
+# refused the file (a line mentioning "reload" on its stderr)
+hup() {
+	local n
+	n=$(count "$T/esmtpguard.stderr" reload)
+	kill -HUP "$EG_PID"
+	wait_for 10 eval "[ \$(count \"\$T/esmtpguard.stderr\" reload) -gt $n ]" ||
+		diag "no reload message within 10 s"
+}
+
 # --- SIGHUP: the group's policy changes for new sessions ---
 sed -i 's/policy = TRUSTED }/policy = BLOCKED }/' "$EG_CONF"
-kill -HUP "$EG_PID"
-sleep 1
+hup
 ok "SIGHUP: the daemon is still running" alive "$EG_PID"
 smtp_cmd "DATA"
 smtp_send "Subject: long"
@@ -129,8 +138,7 @@ printf 'sendergroup BROKEN { match = { "999.9.9.9" } policy = DEFAULT }\n' >>"$E
 bad_line=$(wc -l <"$EG_CONF")
 stderr_lines=$(wc -l <"$T/esmtpguard.stderr")
 log_lines=$(wc -l <"$EG_LOG")
-kill -HUP "$EG_PID"
-sleep 1
+hup
 ok "bad reload: the daemon is still running" alive "$EG_PID"
 { tail -n "+$((stderr_lines + 1))" "$T/esmtpguard.stderr"
   tail -n "+$((log_lines + 1))" "$EG_LOG"; } >"$T/why.log"
@@ -143,6 +151,13 @@ unlike "$T/new.log" 'BROKEN' "bad reload: nothing of the bad file is used"
 log_mark
 sw --from a@sender.example --to b@rcpt.example
 like "$T/last.out" '250 .*queued as' "bad reload: mail still flows"
+
+# --- SIGUSR1 logs the counters ---
+log_mark
+kill -USR1 "$EG_PID"
+wait_for 5 eval "log_new; grep -qi counters \"\$T/new.log\""
+like "$T/new.log" '[Cc]ounters.*[0-9]' "SIGUSR1: the counters are logged"
+ok "SIGUSR1: the daemon is still running" alive "$EG_PID"
 
 # --- SIGTERM removes the socket ---
 ok "SIGTERM stops it" eg_stop TERM

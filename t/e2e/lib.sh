@@ -135,6 +135,8 @@ if [ -z "${E2E_IN_NS:-}" ]; then
 	done
 	export PATH=$PATH:/usr/sbin:/sbin
 	[ -x "$EG_BIN" ] || skip_all "$EG_BIN not built"
+	unshare --mount --net --propagation private -- true 2>/dev/null ||
+		skip_all "cannot create private mount and network namespaces (unshare -m -n)"
 	export E2E_IN_NS=1
 	# shellcheck disable=SC2093
 	exec unshare --mount --net --propagation private -- bash "$E2E_ME" "$@"
