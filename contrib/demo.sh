@@ -60,11 +60,20 @@ PIDFILE=$DEMO_DIR/esmtpguard.pid
 EG_PID=
 TAIL_PID=
 
-# a previous demo that was not stopped: stop its Postfix and esmtpguard
+MASTER_PID=
+
+# One demo per directory: refuse while another one runs; clean up what a
+# demo that was killed left behind (its Postfix, its esmtpguard).
+if [ -s "$DEMO_DIR/demo.pid" ]; then
+	old=$(cat "$DEMO_DIR/demo.pid")
+	if [ -r "/proc/$old/cmdline" ] && tr '\0' ' ' <"/proc/$old/cmdline" | grep -q demo.sh; then
+		die "another demo runs in $DEMO_DIR (pid $old): stop it first (Ctrl-C there, or kill $old), or set DEMO_DIR"
+	fi
+fi
 if [ -s "$PF/spool/pid/master.pid" ]; then
 	old=$(tr -d ' ' <"$PF/spool/pid/master.pid")
 	if kill -0 "$old" 2>/dev/null; then
-		echo "stopping the Postfix of an earlier demo (pid $old)"
+		echo "stopping the Postfix a killed demo left running (pid $old)"
 		postfix -c "$PF/etc" stop >/dev/null 2>&1
 		for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 	fi
@@ -72,7 +81,7 @@ fi
 if [ -s "$PIDFILE" ]; then
 	old=$(cat "$PIDFILE")
 	if [ -r "/proc/$old/cmdline" ] && tr '\0' ' ' <"/proc/$old/cmdline" | grep -q "$CONF"; then
-		echo "stopping the esmtpguard of an earlier demo (pid $old)"
+		echo "stopping the esmtpguard a killed demo left running (pid $old)"
 		kill "$old"
 		for _ in $(seq 150); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 	fi
@@ -84,8 +93,11 @@ fi
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR/etc" "$DEMO_DIR/state" "$PF/etc" "$PF/data" "$PF/log" "$PF/spool"
 chmod 755 "$DEMO_DIR"
+echo $$ >"$DEMO_DIR/demo.pid"
 chown postfix:postfix "$PF/data"
 chmod 700 "$PF/data"
+runuser -u postfix -- test -w "$PF/data" ||
+	die "user postfix cannot reach $DEMO_DIR: its parent directories must be searchable (o+x)"
 
 # private name service
 printf '127.0.0.1 localhost mx.demo.example\n::1 localhost ip6-localhost\n' >"$DEMO_DIR/etc/hosts"
@@ -95,15 +107,18 @@ if ! mount --bind "$DEMO_DIR/etc/hosts" /etc/hosts ||
 	die "cannot bind-mount the private /etc/hosts and /etc/resolv.conf"
 fi
 
+# cleanup - stop what this demo started, by pid, and nothing else
 cleanup() {
 	trap - EXIT INT TERM HUP
 	say "Stopping"
 	[ -n "$TAIL_PID" ] && kill "$TAIL_PID" 2>/dev/null
-	if [ -s "$PF/spool/pid/master.pid" ]; then
-		local mpid
-		mpid=$(tr -d ' ' <"$PF/spool/pid/master.pid")
-		postfix -c "$PF/etc" stop >/dev/null 2>&1
-		for _ in $(seq 50); do kill -0 "$mpid" 2>/dev/null || break; sleep 0.1; done
+	if [ -n "$MASTER_PID" ] && kill -0 "$MASTER_PID" 2>/dev/null; then
+		if [ "$(tr -d ' ' <"$PF/spool/pid/master.pid" 2>/dev/null)" = "$MASTER_PID" ]; then
+			postfix -c "$PF/etc" stop >/dev/null 2>&1
+		else
+			kill -TERM "$MASTER_PID"
+		fi
+		for _ in $(seq 50); do kill -0 "$MASTER_PID" 2>/dev/null || break; sleep 0.1; done
 		echo "Postfix stopped"
 	fi
 	if [ -n "$EG_PID" ] && kill -0 "$EG_PID" 2>/dev/null; then
@@ -112,6 +127,7 @@ cleanup() {
 		kill -0 "$EG_PID" 2>/dev/null && kill -KILL "$EG_PID"
 		echo "esmtpguard stopped"
 	fi
+	[ "$(cat "$DEMO_DIR/demo.pid" 2>/dev/null)" = $$ ] && rm -f "$DEMO_DIR/demo.pid"
 	echo "files kept in $DEMO_DIR"
 	exit 0
 }
@@ -201,7 +217,8 @@ postfix -c "$PF/etc" check >/dev/null 2>&1
 postfix -c "$PF/etc" start >/dev/null 2>&1 || {
 	tail "$PF/log/maillog"; die "Postfix did not start"
 }
-echo "Postfix master pid $(tr -d ' ' <"$PF/spool/pid/master.pid"), log $PF/log/maillog"
+MASTER_PID=$(tr -d ' ' <"$PF/spool/pid/master.pid")
+echo "Postfix master pid $MASTER_PID, log $PF/log/maillog"
 
 # --- sample sessions ------------------------------------------------------------
 SW=(swaks --server "127.0.0.1:$DEMO_PORT" --helo client.demo.example --timeout 20)
@@ -263,4 +280,9 @@ New log lines follow here. Ctrl-C stops esmtpguard and Postfix.
 EOF
 tail -n 0 -f "$LOG" &
 TAIL_PID=$!
-wait "$TAIL_PID"
+# until Ctrl-C, or until esmtpguard or Postfix is stopped from outside
+while kill -0 "$EG_PID" 2>/dev/null && kill -0 "$MASTER_PID" 2>/dev/null; do
+	sleep 1 &
+	wait $!
+done
+echo "esmtpguard or Postfix has exited"
