@@ -13,7 +13,9 @@
  *	entry) and report a bad one with the line it is on, but let the
  *	parse go on, so that one run of "esmtpguard -n" lists every bad
  *	value. Syntax errors, unknown options and duplicate titles stop
- *	libconfuse itself; those are reported one at a time.
+ *	libconfuse itself; those are reported one at a time. Repeated
+ *	titles are left for libconfuse to merge and reported by a scan of
+ *	the text before the parse (conftext.c), so they stop nothing.
  *
  *	After the parse, the snapshot is built from the tree and the
  *	checks that need the whole file run: a sender group naming a
@@ -43,6 +45,7 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "conftext.h"
 #include "hat.h"
 #include "log.h"
 #include "policy.h"
@@ -64,6 +67,7 @@ struct load {
 	size_t	anotes;
 	int	last_line;		/* of the text proper */
 	int	sentinel_line;		/* see SENTINEL */
+	const char *name;		/* the file, for conftext's reports */
 	bool	sentinel_seen;
 };
 
@@ -722,165 +726,16 @@ fail:
 	return NULL;
 }
 
-/*
- * blank_comments - turn comments into blanks, keeping the newlines
- *
- * The lexer of libconfuse 3.3 counts the line of every comment more
- * than once, so every message below a comment would name the wrong
- * line. The comment forms and quoting are those of its lexer.l.
- */
-static void
-blank_comments(char *s)
-{
-	char	quote = 0;
-
-	for (; *s; s++) {
-		if (quote) {
-			if (*s == '\\' && s[1] != 0)
-				s++;
-			else if (*s == quote)
-				quote = 0;
-		} else if (*s == '"' || *s == '\'') {
-			quote = *s;
-		} else if (*s == '#' || (s[0] == '/' && s[1] == '/')) {
-			for (; *s && *s != '\n'; s++)
-				*s = ' ';
-			if (*s == 0)
-				break;
-		} else if (s[0] == '/' && s[1] == '*') {
-			for (; *s && !(s[0] == '*' && s[1] == '/'); s++)
-				if (*s != '\n')
-					*s = ' ';
-			if (*s == 0)
-				break;
-			s[0] = s[1] = ' ';
-			s++;
-		}
-	}
-}
-
-/*
- * The text is parsed with "\n}\n" appended. libconfuse takes the end of
- * the file as the end of every open section, so a truncated file would
- * load; the extra brace closes a section left open, and is otherwise an
- * error on a line of its own, which is the expected outcome.
- */
 #define SENTINEL	"\n}\n"
 
-/*
- * find_duplicates - report every repeated sendergroup, policy, or rule
- * within a policy.
- *
- * libconfuse either merges a repeated title into the first section
- * silently, or (CFGF_NO_TITLE_DUPES) stops parsing at it, which would
- * hide every later problem from -n. So titles are left to merge, and
- * this scan of the text (comments already blanked) reports the repeats
- * with their lines; a file with a repeat never becomes a snapshot.
- */
-
-struct title_seen {
-	const char *kind;	/* "sendergroup", "policy", "rule" */
-	char   *title;		/* rules: "POLICY RULE" */
-};
-
-/* title_kind - the kind of section a '{' opens after tokens a b, or NULL */
-
-static const char *
-title_kind(const char *a, int depth, bool in_policy)
-{
-	if (a == NULL)
-		return NULL;
-	if (depth == 0 && strcmp(a, "sendergroup") == 0)
-		return "sendergroup";
-	if (depth == 0 && strcmp(a, "policy") == 0)
-		return "policy";
-	if (depth == 1 && in_policy && strcmp(a, "match") == 0)
-		return "rule";
-	return NULL;
-}
+/* dup_report - conftext's findings, as problems of this load */
 
 static void
-find_duplicates(struct load *ld, const char *text, const char *name)
+dup_report(void *arg, int line, const char *msg)
 {
-	struct title_seen *seen = NULL, *ts;
-	size_t	nseen = 0, i;
-	char   *tok[2] = {NULL, NULL};	/* the last two tokens */
-	char   *policy = NULL;		/* title of the open top-level policy */
-	char   *key;
-	const char *p = text, *start, *kind;
-	int	depth = 0, line = 1;
+	struct load *ld = arg;
 
-	while (*p != 0) {
-		if (*p == '\n' || *p == ' ' || *p == '\t' || *p == '\r') {
-			line += *p++ == '\n';
-			continue;
-		}
-		if (strchr("{}=,", *p) == NULL) {
-			start = p;
-			if (*p == '"') {
-				for (p++; *p != 0 && *p != '"'; p++)
-					if (*p == '\\' && p[1] != 0)
-						p++;
-				start++;
-			} else {
-				while (*p != 0 && strchr(" \t\r\n{}=,\"", *p) == NULL)
-					p++;
-			}
-			free(tok[0]);
-			tok[0] = tok[1];
-			tok[1] = strndup(start, (size_t) (p - start));
-			if (*p == '"')
-				p++;
-			continue;
-		}
-		kind = *p == '{' && tok[1] != NULL
-		    ? title_kind(tok[0], depth, policy != NULL) : NULL;
-		if (kind != NULL && depth == 0) {
-			free(policy);
-			policy = strcmp(kind, "policy") == 0 ? strdup(tok[1]) : NULL;
-		}
-		key = NULL;
-		if (kind != NULL && depth == 1 && policy != NULL
-		    && asprintf(&key, "%s %s", policy, tok[1]) < 0)
-			key = NULL;
-		else if (kind != NULL && depth == 0)
-			key = strdup(tok[1]);
-		if (key != NULL) {
-			for (i = 0; i < nseen; i++)
-				if (seen[i].kind == kind
-				    && strcmp(seen[i].title, key) == 0)
-					break;
-			if (i < nseen && depth == 1)
-				report(ld, name, line, "duplicate rule '%s' in "
-				       "policy %s", tok[1], policy);
-			else if (i < nseen)
-				report(ld, name, line, "duplicate %s '%s'", kind,
-				       tok[1]);
-			if (i == nseen && (ts = realloc(seen, (nseen + 1)
-						       * sizeof(*seen))) != NULL) {
-				seen = ts;
-				seen[nseen].kind = kind;
-				seen[nseen++].title = key;
-			} else
-				free(key);
-		}
-		if (*p == '{')
-			depth++;
-		else if (*p == '}' && depth > 0 && --depth == 0) {
-			free(policy);
-			policy = NULL;
-		}
-		free(tok[0]);
-		free(tok[1]);
-		tok[0] = tok[1] = NULL;
-		p++;
-	}
-	free(tok[0]);
-	free(tok[1]);
-	free(policy);
-	for (i = 0; i < nseen; i++)
-		free(seen[i].title);
-	free(seen);
+	report(ld, ld->name, line, "%s", msg);
 }
 
 /* conf_parse - parse text (len bytes, room for SENTINEL) as name */
@@ -907,8 +762,9 @@ conf_parse(char *text, size_t len, const char *name, conf_error_fn *err,
 		ld.last_line++;
 	ld.sentinel_line = ld.last_line + 1 + (len > 0 && text[len - 1] == '\n');
 	memcpy(text + len, SENTINEL, sizeof(SENTINEL));
-	blank_comments(text);
-	find_duplicates(&ld, text, name);
+	conftext_blank_comments(text);
+	ld.name = name;
+	conftext_duplicates(text, dup_report, &ld);
 
 	pthread_mutex_lock(&parse_lock);
 	cur_load = &ld;
