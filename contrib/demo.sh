@@ -162,57 +162,8 @@ echo "esmtpguard pid $EG_PID, socket $SOCK"
 
 # --- Postfix (reference/mta-behaviour.md §2) -----------------------------------
 say "Private Postfix on 127.0.0.1:$DEMO_PORT (mail is discarded)"
-cat >"$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $PF/etc
-queue_directory = $PF/spool
-data_directory = $PF/data
-maillog_file = $PF/log/maillog
-maillog_file_prefixes = $PF/log
-myhostname = mx.demo.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-relay_domains = static:ALL
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_authorized_xclient_hosts = 127.0.0.0/8
-local_header_rewrite_clients =
-alias_maps =
-alias_database =
-default_transport = discard:
-relay_transport = discard:
-local_transport = discard:
-virtual_transport = discard:
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-notify_classes =
-biff = no
-smtpd_milters = unix:$SOCK
-milter_default_action = tempfail
-EOF
-cat >"$PF/etc/master.cf" <<EOF
-127.0.0.1:$DEMO_PORT inet n - n - - smtpd
-pickup    unix n - n 60   1 pickup
-cleanup   unix n - n -    0 cleanup
-qmgr      unix n - n 300  1 qmgr
-rewrite   unix - - n -    - trivial-rewrite
-bounce    unix - - n -    0 bounce
-defer     unix - - n -    0 bounce
-trace     unix - - n -    0 bounce
-verify    unix - - n -    1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n -    - proxymap
-proxywrite unix - - n -   1 proxymap
-showq     unix n - n -    - showq
-error     unix - - n -    - error
-retry     unix - - n -    - error
-discard   unix - - n -    - discard
-anvil     unix - - n -    1 anvil
-scache    unix - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+bash "$top/contrib/postfix-instance.sh" "$PF" "$DEMO_PORT" "$SOCK" mx.demo.example ||
+	die "could not write the Postfix instance"
 postfix -c "$PF/etc" check >/dev/null 2>&1
 postfix -c "$PF/etc" start >/dev/null 2>&1 || {
 	tail "$PF/log/maillog"; die "Postfix did not start"

@@ -207,62 +207,9 @@ alive() {
 # --- private Postfix (reference/mta-behaviour.md §2) ---------------------
 # PF_EXTRA: extra main.cf lines (e.g. hold every message)
 pf_setup() {
-	mkdir -p "$PF/etc" "$PF/data" "$PF/log" "$PF/spool"
-	chown postfix:postfix "$PF/data"
-	chmod 700 "$PF/data"
-	cat >"$PF/etc/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $PF/etc
-queue_directory = $PF/spool
-data_directory = $PF/data
-maillog_file = $PF/log/maillog
-maillog_file_prefixes = $PF/log
-myhostname = mx.test.example
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-relay_domains = static:ALL
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_authorized_xclient_hosts = 127.0.0.0/8
-local_header_rewrite_clients =
-alias_maps =
-alias_database =
-default_transport = discard:
-relay_transport = discard:
-local_transport = discard:
-virtual_transport = discard:
-disable_dns_lookups = yes
-smtp_dns_support_level = disabled
-notify_classes =
-biff = no
-smtpd_milters = unix:$SOCK
-milter_default_action = tempfail
-milter_connect_timeout = 10s
-${PF_EXTRA:-}
-EOF
-	cat >"$PF/etc/master.cf" <<EOF
-127.0.0.1:$E2E_PORT inet n - n - - smtpd
-pickup    unix n - n 60   1 pickup
-cleanup   unix n - n -    0 cleanup
-qmgr      unix n - n 300  1 qmgr
-rewrite   unix - - n -    - trivial-rewrite
-bounce    unix - - n -    0 bounce
-defer     unix - - n -    0 bounce
-trace     unix - - n -    0 bounce
-verify    unix - - n -    1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n -    - proxymap
-proxywrite unix - - n -   1 proxymap
-showq     unix n - n -    - showq
-error     unix - - n -    - error
-retry     unix - - n -    - error
-discard   unix - - n -    - discard
-anvil     unix - - n -    1 anvil
-scache    unix - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOF
+	bash "$top_srcdir/contrib/postfix-instance.sh" "$PF" "$E2E_PORT" "$SOCK" \
+	    mx.test.example "milter_connect_timeout = 10s
+${PF_EXTRA:-}"
 }
 
 pf_start() {
