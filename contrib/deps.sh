@@ -6,7 +6,8 @@ set -eu
 
 PKGS="autoconf automake libtool pkg-config make gcc
 libmilter-dev libspf2-dev libconfuse-dev check
-postfix swaks miltertest dnsmasq-base iproute2 mandoc util-linux"
+postfix swaks miltertest dnsmasq-base iproute2 mandoc util-linux
+logrotate"
 
 missing=
 for p in $PKGS; do

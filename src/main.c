@@ -17,6 +17,8 @@
  *	good file replaces the running snapshot; sessions keep the one
  *	they started with. socket, user, pidfile and state_dir take effect
  *	only at restart, and a reload that changes them says so.
+ *	log_file is reopened at every SIGHUP, good file or bad, so that
+ *	log rotation never depends on the configuration.
  * DIAGNOSTICS
  *	Exit status as sysexits(3): 0, EX_USAGE, EX_CONFIG (-n and bad
  *	files), EX_NOUSER, EX_CANTCREAT (socket, pid file, state
@@ -231,6 +233,11 @@ reload(void)
 	struct conf *conf = load(log_conf_error);
 
 	if (conf == NULL) {
+		/* logrotate's SIGHUP must not depend on the file being good:
+		 * reopen the running log_file, then say why the reload failed */
+		if (log_set_file(old->log_file) < 0)
+			log_warn("reload: log_file %s: %s; keeping the old one",
+				 old->log_file, strerror(errno));
 		log_warn("reload of %s failed; the running configuration stays "
 			 "in force", opt.path);
 		conf_release(old);
