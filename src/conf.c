@@ -462,6 +462,27 @@ cb_gt(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return 0;
 }
 
+/* cb_spf_timeout - whole seconds, at least 1, at most SPF_TIMEOUT_MAX */
+
+static int
+cb_spf_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	char   *end;
+	long	n;
+
+	note_line(cfg, opt);
+	errno = 0;
+	n = strtol(value, &end, 10);
+	*(long *) result = CONF_SPF_TIMEOUT;
+	if (*value == 0 || *end != 0 || errno == ERANGE || n < 1
+	    || n > CONF_SPF_TIMEOUT_MAX)
+		bad_value(cfg, "spf_timeout '%s' is not a number of seconds "
+			  "from 1 to %d", value, CONF_SPF_TIMEOUT_MAX);
+	else
+		*(long *) result = n;
+	return 0;
+}
+
 /*
  * The option table: the one definition of every option, its default
  * and its check. The man page and conf/esmtpguard.conf are tested
@@ -511,6 +532,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR_CB("log_file", "", CFGF_NONE, cb_path_or_off),
 	CFG_STR_CB("on_internal_error", "tempfail", CFGF_NONE, cb_ierr),
 	CFG_STR_CB("id_header", "X-ESMTPGuard-ID", CFGF_NONE, cb_id_header),
+	CFG_INT_CB("spf_timeout", CONF_SPF_TIMEOUT, CFGF_NONE, cb_spf_timeout),
 	CFG_SEC("sendergroup", group_opts,
 		CFGF_MULTI | CFGF_TITLE),
 	CFG_SEC("policy", policy_opts,
@@ -681,6 +703,7 @@ conf_build(struct load *ld, cfg_t *cfg, const char *name)
 	    || (conf->log_file = xstrdup(ld, cfg_getstr(cfg, "log_file"))) == NULL
 	|| (conf->id_header = xstrdup(ld, cfg_getstr(cfg, "id_header"))) == NULL)
 		goto fail;
+	conf->spf_timeout = cfg_getint(cfg, "spf_timeout");
 	if (parse_mode(cfg_getstr(cfg, "socket_mode"), &conf->socket_mode) < 0)
 		conf->socket_mode = 0660;
 	fac = log_facility_parse(cfg_getstr(cfg, "syslog_facility"));

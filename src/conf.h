@@ -42,6 +42,11 @@ enum conf_ierr {
 	CONF_IERR_REJECT,
 };
 
+/* spf_timeout: under the tightest default reply timeout of the MTAs
+ * (Sendmail's milter R=10s; Postfix's milter_command_timeout is 30s) */
+#define CONF_SPF_TIMEOUT	8
+#define CONF_SPF_TIMEOUT_MAX	60
+
 struct conf {
 	char   *path;
 	char   *socket;		/* "unix:/path", "inet:port@host", ... */
@@ -53,6 +58,7 @@ struct conf {
 	char   *log_file;	/* "" = off */
 	enum conf_ierr on_internal_error;
 	char   *id_header;	/* "" = off */
+	unsigned spf_timeout;	/* seconds of DNS per message's SPF check */
 	size_t	npolicies;
 	struct policy *policies;
 	size_t	ngroups;

@@ -170,6 +170,7 @@ assert_spec_globals(const struct conf *c)
 	ck_assert_str_eq(c->log_file, "");
 	ck_assert_int_eq(c->on_internal_error, CONF_IERR_TEMPFAIL);
 	ck_assert_str_eq(c->id_header, "X-ESMTPGuard-ID");
+	ck_assert_uint_eq(c->spf_timeout, 8);
 }
 
 START_TEST(defaults_empty)
@@ -371,7 +372,8 @@ START_TEST(globals_set)
 		"syslog_facility = \"local3\"\n"
 		"log_file = \"/var/log/esmtpguard.log\"\n"
 		"on_internal_error = \"accept\"\n"
-		"id_header = \"\"\n");
+		"id_header = \"\"\n"
+		"spf_timeout = 20\n");
 
 	ck_assert_str_eq(c->socket, "inet:8891@127.0.0.1");
 	ck_assert_int_eq(c->socket_mode, 0600);
@@ -382,6 +384,7 @@ START_TEST(globals_set)
 	ck_assert_int_eq(c->on_internal_error, CONF_IERR_ACCEPT);
 	ck_assert_str_eq(conf_ierr_name(c->on_internal_error), "accept");
 	ck_assert_str_eq(c->id_header, "");
+	ck_assert_uint_eq(c->spf_timeout, 20);
 	conf_release(c);
 }
 END_TEST
@@ -444,6 +447,12 @@ static const struct {
 	 "t.conf:1: user 'a:b:c' is not USER or USER:GROUP"},
 	{"id_header = \"X-Guard: 1\"\n",
 	 "t.conf:1: id_header 'X-Guard: 1' is not a header field name"},
+	{"spf_timeout = 0\n",
+	 "t.conf:1: spf_timeout '0' is not a number of seconds from 1 to 60"},
+	{"\nspf_timeout = 61\n",
+	 "t.conf:2: spf_timeout '61' is not a number of seconds from 1 to 60"},
+	{"spf_timeout = 5s\n",
+	 "t.conf:1: spf_timeout '5s' is not a number of seconds from 1 to 60"},
 	{"policy P {\n  match rcpt_count { gt = 5 }\n",
 	 "t.conf:2: premature end of file: a section is not closed"},
 	{"sendergroup G { match = { \"ALL\"",
@@ -619,8 +628,8 @@ START_TEST(options_walk)
 {
 	option_count = 0;
 	conf_options_walk(count_option, NULL);
-	/* 11 top level, 2+2 sendergroup/policy bodies, 3 match, 7 spf */
-	ck_assert_int_eq(option_count, RULE_COUNT * 1000 + 100 + 11 + 2 + 3 + 3 + 7);
+	/* 12 top level, 2+2 sendergroup/policy bodies, 3 match, 7 spf */
+	ck_assert_int_eq(option_count, RULE_COUNT * 1000 + 100 + 12 + 2 + 3 + 3 + 7);
 }
 END_TEST
 
