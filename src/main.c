@@ -46,6 +46,7 @@
 #include "log.h"
 #include "milter.h"
 #include "session.h"
+#include "stats.h"
 #include "spf.h"
 
 /* What the command line says beats the file, at start and at reload. */
@@ -261,6 +262,7 @@ static void *
 signal_thread(void *arg)
 {
 	sigset_t *set = arg;
+	struct conf *conf;
 	int	sig;
 
 	for (;;) {
@@ -271,7 +273,9 @@ signal_thread(void *arg)
 			reload();
 			break;
 		case SIGUSR1:
-			session_stats_log();
+			conf = conf_acquire();
+			stats_log(conf);
+			conf_release(conf);
 			break;
 		default:
 			log_info("stopping on signal %d", sig);

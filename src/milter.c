@@ -39,7 +39,24 @@
 
 static struct idalloc *milter_ids;
 
-#define SESSION(ctx)	((struct session *) smfi_getpriv(ctx))
+/*
+ * Between negotiate and connect the private pointer says whether the MTA
+ * agreed to pass header values raw (SMFIP_HDR_LEADSPC), so that header
+ * lines are measured as they were on the wire; connect replaces it with
+ * the session. Close may come without connect and must not take the
+ * marker for a session.
+ */
+static char leadspc_marker;
+
+static struct session *
+session_of(SMFICTX *ctx)
+{
+	void   *priv = smfi_getpriv(ctx);
+
+	return priv == &leadspc_marker ? NULL : priv;
+}
+
+#define SESSION(ctx)	session_of(ctx)
 
 /* reply_text - libmilter treats '%' as a format character: double it */
 
@@ -131,11 +148,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	};
 	size_t	i;
 
-	(void) f1;
 	(void) f2;
 	(void) f3;
 	*pf0 = SMFIF_ADDHDRS & f0;
-	*pf1 = 0;
+	*pf1 = SMFIP_HDR_LEADSPC & f1;
+	smfi_setpriv(ctx, *pf1 != 0 ? &leadspc_marker : NULL);
 	*pf2 = 0;
 	*pf3 = 0;
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
@@ -172,6 +189,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	if (c.if_addr == NULL)
 		c.if_addr = macro(ctx, "{if_addr}");
 	c.mta_name = macro(ctx, "j");
+	c.header_leadspc = smfi_getpriv(ctx) == &leadspc_marker;
 
 	conf = conf_acquire();
 	s = session_open(conf, milter_ids, &c, &v);
@@ -285,16 +303,18 @@ cb_eom(SMFICTX *ctx)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	size_t	i;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
 	set_qid(ctx, s);
 	session_eom(s, &v);
-	if (v.kind == VERDICT_CONTINUE && v.add_header_name != NULL
-	    && smfi_addheader(ctx, (char *) v.add_header_name,
-			      (char *) v.add_header_value) != MI_SUCCESS)
-		log_warn("ICID %llu could not add header %s",
-			 (unsigned long long) session_icid(s), v.add_header_name);
+	for (i = 0; v.kind == VERDICT_CONTINUE && i < v.nheaders; i++)
+		if (smfi_addheader(ctx, (char *) v.headers[i].name,
+				   (char *) v.headers[i].value) != MI_SUCCESS)
+			log_warn("ICID %llu could not add header %s",
+				 (unsigned long long) session_icid(s),
+				 v.headers[i].name);
 	return status(ctx, &v);
 }
 

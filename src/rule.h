@@ -54,6 +54,13 @@ struct rule_def {
 	bool	connection;	/* connection-level: log lines omit "MID n" */
 	struct rule asa;	/* the ASA default; .on false = off by default */
 	long	max_gt;		/* largest gt the configuration accepts */
+	/* the reply when the action is reject or tempfail (RFC 5321 codes,
+	 * RFC 3463 enhanced code "subject.detail" after the class digit);
+	 * drop-connection always answers 421 4.7.0 */
+	const char *reject_code;	/* "552" */
+	const char *tempfail_code;	/* "452" */
+	const char *xdetail;	/* "5.3": 5.5.3 or 4.5.3 */
+	const char *reason;	/* "Too many recipients" */
 };
 
 extern const struct rule_def rule_defs[RULE_COUNT];

@@ -17,18 +17,23 @@
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "bodyline.h"
 #include "escape.h"
 #include "log.h"
+#include "peer.h"
 #include "session.h"
+#include "stats.h"
 #include "strbuf.h"
 
 struct msg {
 	uint64_t mid;		/* 0: no transaction open */
-	unsigned nrcpt;		/* the next RID */
+	unsigned nrcpt;		/* recipients accepted: the next RID */
 	bool	data;		/* DATA was reached */
 	bool	qid_logged;
 	bool	have_msgid;
@@ -38,6 +43,10 @@ struct msg {
 	struct strbuf subject;
 	struct strbuf from;	/* escaped, for "ready ... from" */
 	uint64_t size;		/* header and body bytes seen */
+	uint64_t header_bytes;
+	unsigned long to_fields;
+	uint32_t fired;		/* log-only rules already reported */
+	struct bodyline body;
 };
 
 struct session {
@@ -45,21 +54,33 @@ struct session {
 	struct idalloc *ids;
 	uint64_t icid;
 	struct policy *policy;
+	struct stats_policy *stats;
+	struct peer *peer;	/* per-IP state, when a rule needs it */
+	char   *mta_name;	/* for "NAME closing connection" */
+	bool	leadspc;	/* see session_conn.header_leadspc */
+	unsigned long messages;	/* transactions begun */
+	unsigned long rcpts;	/* recipients accepted */
+	unsigned long unknown;	/* commands outside the ASA's fifteen */
+	uint32_t fired;		/* connection-level log-only rules reported */
 	struct msg msg;
 	struct strbuf line;	/* the log line being built */
 	struct strbuf reply;	/* verdict text */
 	struct strbuf idhdr;	/* id_header value */
+	char	xcode[8];	/* verdict enhanced code */
 };
 
-/* Counters since start, for SIGUSR1; updated from any worker thread. */
-static struct {
-	unsigned long accept, relay, reject;	/* connections by HAT verdict */
-	unsigned long done, aborted;		/* messages */
-	unsigned long internal;			/* on_internal_error answers */
-} stats;
+/* What a refusal ends: the command alone, or the transaction with it. */
+enum scope {
+	SCOPE_COMMAND,		/* HELO, RCPT, an unknown command, connect */
+	SCOPE_MESSAGE,		/* MAIL, and everything from DATA on */
+};
 
-#define COUNT(field)	__atomic_add_fetch(&stats.field, 1, __ATOMIC_RELAXED)
-#define READ(field)	__atomic_load_n(&stats.field, __ATOMIC_RELAXED)
+/* The fifteen commands the ASA lets through; anything else that reaches
+ * the milter is an unknown command. */
+static const char *const asa_commands[] = {
+	"DATA", "HELO", "MAIL", "NOOP", "QUIT", "RCPT", "RSET",
+	"AUTH", "EHLO", "ETRN", "HELP", "SAML", "SEND", "SOML", "VRFY",
+};
 
 static const char *const abort_by_sender = "Receiving aborted by sender";
 static const char *const abort_unknown = "Receiving aborted";
@@ -84,7 +105,7 @@ internal_error(struct session *s, struct conf *conf, struct verdict *v,
 	uint64_t icid = s ? s->icid : 0;
 
 	verdict_clear(v);
-	COUNT(internal);
+	stats_count(STATS_INTERNAL);
 	log_error("ICID %" PRIu64 " internal error: %s; answering %s "
 		  "(on_internal_error)", icid, what, conf_ierr_name(e));
 	switch (e) {
@@ -156,6 +177,7 @@ msg_reset(struct session *s)
 	strbuf_free(&s->msg.msgid);
 	strbuf_free(&s->msg.subject);
 	memset(&s->msg, 0, sizeof(s->msg));
+	bodyline_init(&s->msg.body);
 }
 
 /* log_qid - the queue ID line, once per message, as soon as known */
@@ -173,19 +195,21 @@ log_qid(struct session *s)
 		    && append_esc(&s->line, m->qid));
 }
 
-/* msg_finish - the closing lines of a message: reason NULL = done */
+/* msg_finish - the closing lines of a message: reason NULL = done; rule,
+ * when not NULL, follows the reason */
 
 static bool
-msg_finish(struct session *s, const char *reason)
+msg_finish(struct session *s, const char *reason, const char *rule)
 {
 	uint64_t mid = s->msg.mid;
 	bool	ok = log_qid(s);
 
 	if (reason != NULL) {
-		COUNT(aborted);
-		log_info("Message aborted MID %" PRIu64 " %s", mid, reason);
+		stats_count(STATS_ABORTED);
+		log_info("Message aborted MID %" PRIu64 " %s%s", mid, reason,
+			 rule ? rule : "");
 	} else
-		COUNT(done);
+		stats_count(STATS_DONE);
 	log_info("Message finished MID %" PRIu64 " %s", mid,
 		 reason ? "aborted" : "done");
 	msg_reset(s);
@@ -200,7 +224,7 @@ msg_settle(struct session *s)
 {
 	if (s->msg.mid == 0)
 		return true;
-	return msg_finish(s, abort_by_sender);
+	return msg_finish(s, abort_by_sender, NULL);
 }
 
 /* open_lines - the "New SMTP ICID" and HAT verdict lines */
@@ -250,6 +274,141 @@ verified_name(const struct session_conn *c)
 	return c->hostname;
 }
 
+/* ids_text - " (ICID n MID m)" or " (ICID n)" for replies */
+
+static bool
+ids_text(struct session *s)
+{
+	if (s->msg.mid != 0)
+		return strbuf_printf(&s->reply, " (ICID %" PRIu64 " MID %" PRIu64 ")",
+				     s->icid, s->msg.mid);
+	return strbuf_printf(&s->reply, " (ICID %" PRIu64 ")", s->icid);
+}
+
+/* hit_line - "[MID m ]ICID n ESMTP policy P matched RULE gt N: VALUE
+ * action A"; shown is the offending value for threshold-free rules */
+
+static bool
+hit_line(struct session *s, enum rule_id r, uint64_t value, const char *shown)
+{
+	const struct rule *rule = &s->policy->rules[r];
+	bool	ok = true;
+
+	if (!rule_defs[r].connection && s->msg.mid != 0)
+		ok = strbuf_printf(&s->line, "MID %" PRIu64 " ", s->msg.mid);
+	ok = ok && strbuf_printf(&s->line, "ICID %" PRIu64 " ESMTP policy %s "
+				 "matched %s gt %ld: ", s->icid,
+				 s->policy->name, rule_defs[r].name, rule->gt);
+	if (shown != NULL)
+		ok = ok && append_esc(&s->line, shown);
+	else
+		ok = ok && strbuf_printf(&s->line, "%" PRIu64, value);
+	return emit(s, ok && strbuf_printf(&s->line, " action %s",
+					   action_name(rule->action)));
+}
+
+/* refuse - the verdict of a rule whose action is not log */
+
+static bool
+refuse(struct session *s, enum rule_id r, struct verdict *v)
+{
+	const struct rule_def *def = &rule_defs[r];
+	const struct rule *rule = &s->policy->rules[r];
+	bool	ok;
+
+	strbuf_reset(&s->reply);
+	switch (rule->action) {
+	case ACTION_DROP:
+		v->kind = VERDICT_DROP;
+		v->rcode = "421";
+		v->xcode = "4.7.0";
+		ok = (s->mta_name == NULL
+		      || strbuf_printf(&s->reply, "%s ", s->mta_name))
+		    && strbuf_puts(&s->reply, "closing connection: ");
+		break;
+	case ACTION_TEMPFAIL:
+		v->kind = VERDICT_TEMPFAIL;
+		v->rcode = def->tempfail_code;
+		snprintf(s->xcode, sizeof(s->xcode), "4.%s", def->xdetail);
+		v->xcode = s->xcode;
+		ok = strbuf_printf(&s->reply, "%s: ", def->reason);
+		break;
+	default:
+		v->kind = VERDICT_REJECT;
+		v->rcode = def->reject_code;
+		snprintf(s->xcode, sizeof(s->xcode), "5.%s", def->xdetail);
+		v->xcode = s->xcode;
+		ok = strbuf_printf(&s->reply, "%s: ", def->reason);
+		break;
+	}
+	/* threshold-free rules have nothing to exceed */
+	if (def->max_gt == 0)
+		ok = ok && strbuf_puts(&s->reply, def->name);
+	else
+		ok = ok && strbuf_printf(&s->reply, "%s exceeds %ld", def->name,
+					 rule->gt);
+	ok = ok && ids_text(s);
+	v->text = ok ? strbuf_str(&s->reply) : NULL;
+	return ok;
+}
+
+/*
+ * check - compare one measured value with rule r of the session's
+ * policy: count it, log a hit, and for an action other than log set the
+ * verdict and end what the refusal ends (scope). True when the caller
+ * must stop and return the verdict.
+ */
+static bool
+check(struct session *s, enum rule_id r, uint64_t value, const char *shown,
+      enum scope scope, struct verdict *v)
+{
+	const struct rule *rule = &s->policy->rules[r];
+	uint32_t bit = UINT32_C(1) << r;
+	uint32_t *fired;
+
+	if (s->policy->access != ACCESS_ACCEPT || !rule->on)
+		return false;
+	stats_rule_evaluated(s->stats, r);
+	if (value <= (uint64_t) rule->gt)
+		return false;
+	fired = rule_defs[r].connection || s->msg.mid == 0 ? &s->fired
+	    : &s->msg.fired;
+	if (rule->action == ACTION_LOG && (*fired & bit) != 0)
+		return false;
+	*fired |= bit;
+	stats_rule_matched(s->stats, r, rule->action);
+	if (rule->log && !hit_line(s, r, value, shown)) {
+		internal_error(s, s->conf, v, "out of memory");
+		return true;
+	}
+	if (rule->action == ACTION_LOG)
+		return false;
+	if (!refuse(s, r, v)) {
+		internal_error(s, s->conf, v, "out of memory");
+		return true;
+	}
+	if (s->msg.mid != 0 && (scope == SCOPE_MESSAGE
+				|| rule->action == ACTION_DROP))
+		(void) msg_finish(s, rule->action == ACTION_DROP
+				  ? "Dropped by policy " : "Rejected by policy ",
+				  rule_defs[r].name);
+	return true;
+}
+
+/* enforcing - does the policy inspect at all (saves the measuring) */
+
+static bool
+enforcing(const struct session *s)
+{
+	return s->policy->access == ACCESS_ACCEPT;
+}
+
+static bool
+rule_on(const struct session *s, enum rule_id r)
+{
+	return enforcing(s) && s->policy->rules[r].on;
+}
+
 struct session *
 session_open(struct conf *conf, struct idalloc *ids,
 	     const struct session_conn *c, struct verdict *v)
@@ -258,6 +417,7 @@ session_open(struct conf *conf, struct idalloc *ids,
 	struct hat_client client;
 	const struct hat_group *group;
 	const struct hat_entry *entry = NULL;
+	unsigned long conns;
 	char	err[256];
 
 	verdict_clear(v);
@@ -272,6 +432,8 @@ session_open(struct conf *conf, struct idalloc *ids,
 	}
 	s->conf = conf_retain(conf);
 	s->ids = ids;
+	s->leadspc = c->header_leadspc;
+	msg_reset(s);
 
 	memset(&client, 0, sizeof(client));
 	if (c->client_addr != NULL)
@@ -279,22 +441,18 @@ session_open(struct conf *conf, struct idalloc *ids,
 	client.verified_name = verified_name(c);
 	group = hat_lookup(conf->groups, conf->ngroups, &client, &entry);
 	s->policy = group ? group->policy : conf->fallback;
+	s->stats = stats_policy(s->policy->name);
+	stats_policy_connection(s->stats);
 
-	if (!open_lines(s, c, group, entry, client.verified_name)) {
+	if (!open_lines(s, c, group, entry, client.verified_name)
+	    || (c->mta_name != NULL && *c->mta_name != 0
+		&& (s->mta_name = strdup(c->mta_name)) == NULL)) {
 		internal_error(s, conf, v, "out of memory");
 		return s;
 	}
-	switch (s->policy->access) {
-	case ACCESS_ACCEPT:
-		COUNT(accept);
-		break;
-	case ACCESS_RELAY:
-		COUNT(relay);
-		break;
-	case ACCESS_REJECT:
-		COUNT(reject);
-		break;
-	}
+	stats_count(s->policy->access == ACCESS_ACCEPT ? STATS_ACCEPT
+		    : s->policy->access == ACCESS_RELAY ? STATS_RELAY
+		    : STATS_REJECT);
 	if (s->policy->access == ACCESS_REJECT) {
 		v->kind = VERDICT_REJECT;
 		v->rcode = "554";
@@ -302,17 +460,94 @@ session_open(struct conf *conf, struct idalloc *ids,
 		if (strbuf_printf(&s->reply, "Access denied (ICID %" PRIu64 ")",
 				  s->icid))
 			v->text = strbuf_str(&s->reply);
+		return s;
+	}
+	if (client.have_addr && (rule_on(s, RULE_CONNECTIONS_PER_IP)
+				 || rule_on(s, RULE_RCPT_PER_HOUR_PER_IP))) {
+		if ((s->peer = peer_connect(client.addr, &conns)) == NULL) {
+			internal_error(s, conf, v, "out of memory");
+			return s;
+		}
+		(void) check(s, RULE_CONNECTIONS_PER_IP, conns, NULL,
+			     SCOPE_COMMAND, v);
 	}
 	return s;
 }
 
+/* helo_stage - a new HELO settles an open message; its command length */
+
 void
 session_helo(struct session *s, const char *name, struct verdict *v)
 {
-	(void) name;
 	verdict_clear(v);
-	if (!msg_settle(s))
+	if (!msg_settle(s)) {
 		internal_error(s, s->conf, v, "out of memory");
+		return;
+	}
+	/* "EHLO name" and "HELO name" are the same length */
+	(void) check(s, RULE_CMD_LINE_LENGTH, 5 + strlen(name ? name : ""),
+		     NULL, SCOPE_COMMAND, v);
+}
+
+/* cmd_length - the command line rebuilt from the milter arguments:
+ * "MAIL FROM:<a> SIZE=10" (verb given with its colon) */
+
+static uint64_t
+cmd_length(const char *verb, char *const *argv)
+{
+	uint64_t n = strlen(verb);
+	size_t	i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		n += (i > 0) + strlen(argv[i]);
+	return n;
+}
+
+/* pipe_arg - the first argument with a '|', or NULL */
+
+static const char *
+pipe_arg(char *const *argv)
+{
+	size_t	i;
+
+	for (i = 0; argv != NULL && argv[i] != NULL; i++)
+		if (strchr(argv[i], '|') != NULL)
+			return argv[i];
+	return NULL;
+}
+
+/* address_length - bytes of the address inside its angle brackets */
+
+static uint64_t
+address_length(const char *arg)
+{
+	size_t	n = strlen(arg);
+
+	if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
+		return n - 2;
+	return n;
+}
+
+/* declared_size - the SIZE= parameter of MAIL, 0 when absent; a number
+ * too large to hold is as large as can be */
+
+static uint64_t
+declared_size(char *const *argv)
+{
+	uint64_t n = 0;
+	const char *p;
+	size_t	i;
+
+	for (i = 1; argv != NULL && argv[i] != NULL; i++) {
+		if (strncasecmp(argv[i], "SIZE=", 5) != 0)
+			continue;
+		for (n = 0, p = argv[i] + 5; *p >= '0' && *p <= '9'; p++) {
+			if (n > (UINT64_MAX - 9) / 10)
+				return UINT64_MAX;
+			n = n * 10 + (uint64_t) (*p - '0');
+		}
+	}
+	return n;
 }
 
 void
@@ -320,6 +555,7 @@ session_mail(struct session *s, char *const *argv, struct verdict *v)
 {
 	struct msg *m = &s->msg;
 	const char *addr = argv && argv[0] ? argv[0] : "<>";
+	const char *piped;
 	char	err[256];
 
 	verdict_clear(v);
@@ -332,12 +568,28 @@ session_mail(struct session *s, char *const *argv, struct verdict *v)
 		internal_error(s, s->conf, v, err);
 		return;
 	}
+	s->messages++;
 	log_info("Start MID %" PRIu64 " ICID %" PRIu64, m->mid, s->icid);
 	if (!append_esc(&m->from, addr)
 	    || !emit(s, strbuf_printf(&s->line, "MID %" PRIu64 " ICID %" PRIu64
 				      " From: %s", m->mid, s->icid,
-				      strbuf_str(&m->from))))
+				      strbuf_str(&m->from)))) {
 		internal_error(s, s->conf, v, "out of memory");
+		return;
+	}
+	if (!enforcing(s))
+		return;
+	piped = pipe_arg(argv);
+	(void) (check(s, RULE_CMD_LINE_LENGTH, cmd_length("MAIL FROM:", argv),
+		      NULL, SCOPE_MESSAGE, v)
+		|| check(s, RULE_SENDER_ADDRESS_LENGTH, address_length(addr),
+			 NULL, SCOPE_MESSAGE, v)
+		|| check(s, RULE_PIPE_IN_ADDRESS, piped != NULL, piped,
+			 SCOPE_MESSAGE, v)
+		|| check(s, RULE_BODY_LENGTH, declared_size(argv), NULL,
+			 SCOPE_MESSAGE, v)
+		|| check(s, RULE_MESSAGES_PER_CONNECTION, s->messages, NULL,
+			 SCOPE_MESSAGE, v));
 }
 
 void
@@ -345,15 +597,33 @@ session_rcpt(struct session *s, char *const *argv, struct verdict *v)
 {
 	struct msg *m = &s->msg;
 	const char *addr = argv && argv[0] ? argv[0] : "<>";
+	const char *piped;
 	bool	ok;
 
 	verdict_clear(v);
 	if (m->mid == 0)
 		return;
+	if (enforcing(s)) {
+		piped = pipe_arg(argv);
+		if (check(s, RULE_CMD_LINE_LENGTH, cmd_length("RCPT TO:", argv),
+			  NULL, SCOPE_COMMAND, v)
+		    || check(s, RULE_PIPE_IN_ADDRESS, piped != NULL, piped,
+			     SCOPE_COMMAND, v)
+		    || (s->peer != NULL
+			&& check(s, RULE_RCPT_PER_HOUR_PER_IP,
+				 peer_rcpt_hour(s->peer, time(NULL), 1), NULL,
+				 SCOPE_COMMAND, v))
+		    || check(s, RULE_RCPT_COUNT, m->nrcpt + 1ULL, NULL,
+			     SCOPE_COMMAND, v)
+		    || check(s, RULE_RCPT_PER_CONNECTION, s->rcpts + 1ULL, NULL,
+			     SCOPE_COMMAND, v))
+			return;
+	}
 	ok = strbuf_printf(&s->line, "MID %" PRIu64 " ICID %" PRIu64 " RID %u To: ",
 			   m->mid, s->icid, m->nrcpt)
 	    && append_esc(&s->line, addr);
 	m->nrcpt++;
+	s->rcpts++;
 	if (!emit(s, ok))
 		internal_error(s, s->conf, v, "out of memory");
 }
@@ -369,14 +639,39 @@ session_data(struct session *s, struct verdict *v)
 		internal_error(s, s->conf, v, "out of memory");
 }
 
+/* asa_command - is the verb of cmd one of the ASA's fifteen */
+
+static bool
+asa_command(const char *cmd)
+{
+	size_t	n = strcspn(cmd, " \t"), i;
+
+	for (i = 0; i < sizeof(asa_commands) / sizeof(asa_commands[0]); i++)
+		if (n == 4 && strncasecmp(cmd, asa_commands[i], 4) == 0)
+			return true;
+	return false;
+}
+
 void
 session_unknown(struct session *s, const char *cmd, struct verdict *v)
 {
 	verdict_clear(v);
-	if (!emit(s, strbuf_printf(&s->line, "ICID %" PRIu64 " Unknown command: ",
-				   s->icid)
-		  && append_esc(&s->line, cmd ? cmd : "")))
-		internal_error(s, s->conf, v, "out of memory");
+	if (cmd == NULL)
+		cmd = "";
+	/* Postfix passes HELP here; the ASA knows it */
+	if (!asa_command(cmd)) {
+		s->unknown++;
+		if (!emit(s, strbuf_printf(&s->line, "ICID %" PRIu64
+					   " Unknown command: ", s->icid)
+			  && append_esc(&s->line, cmd))) {
+			internal_error(s, s->conf, v, "out of memory");
+			return;
+		}
+	}
+	(void) (check(s, RULE_CMD_LINE_LENGTH, strlen(cmd), NULL,
+		      SCOPE_COMMAND, v)
+		|| check(s, RULE_UNKNOWN_COMMANDS, s->unknown, NULL,
+			 SCOPE_COMMAND, v));
 }
 
 /* append_unfolded - a header value with folding line breaks removed
@@ -405,21 +700,46 @@ append_unfolded(struct strbuf *sb, const char *value)
 	return true;
 }
 
-/* header_size - bytes of "Name: value\r\n" as on the wire (the MTA joins
- * folded lines with a bare LF and strips the space after the colon) */
+/* header_size - bytes of "Name:value\r\n" as on the wire: the MTA joins
+ * folded lines with a bare LF, which was a CRLF; space: the byte the MTA
+ * stripped after the colon (see session_header) */
 
 static uint64_t
-header_size(const char *name, const char *value)
+header_size(const char *name, const char *value, unsigned space)
 {
-	uint64_t n = strlen(name) + 1 + strlen(value) + 2;
+	uint64_t n = strlen(name) + 1 + space + strlen(value) + 2;
 	const char *p;
 
-	if (*value != ' ' && *value != '\t' && *value != 0)
-		n++;
 	for (p = value; (p = strchr(p, '\n')) != NULL; p++)
 		if (p == value || p[-1] != '\r')
 			n++;
 	return n;
+}
+
+/* header_longest_line - the longest physical line of a header field:
+ * "Name:" and the first line of the value, then each folded
+ * continuation on its own, line ends excluded */
+
+static uint64_t
+header_longest_line(const char *name, const char *value, unsigned space)
+{
+	uint64_t longest = 0, n;
+	const char *p = value;
+	size_t	len;
+
+	n = strlen(name) + 1 + space;
+	for (;;) {
+		len = strcspn(p, "\n");
+		n += len;
+		if (len > 0 && p[len - 1] == '\r')
+			n--;
+		if (n > longest)
+			longest = n;
+		if (p[len] == 0)
+			return longest;
+		p += len + 1;
+		n = 0;
+	}
 }
 
 /* quote_header - 'value' (or "value" when it holds a quote), unfolded and
@@ -440,21 +760,46 @@ session_header(struct session *s, const char *name, const char *value,
 	       struct verdict *v)
 {
 	struct msg *m = &s->msg;
+	const char *shown = value;
+	unsigned space = 0;
+	uint64_t size;
 	bool	ok = true;
 
 	verdict_clear(v);
 	if (m->mid == 0)
 		return;
-	m->size += header_size(name, value);
+	/* Without LEADSPC the MTA took one space after the colon away, or
+	 * none: "Name: value" is by far the common form. */
+	if (s->leadspc && *value == ' ')
+		shown++;
+	else if (!s->leadspc && *value != 0 && *value != ' ' && *value != '\t')
+		space = 1;
+	size = header_size(name, value, space);
+	m->size += size;
+	m->header_bytes += size;
 	if (!m->have_msgid && strcasecmp(name, "Message-ID") == 0) {
 		m->have_msgid = true;
-		ok = quote_header(&m->msgid, value);
+		ok = quote_header(&m->msgid, shown);
 	} else if (!m->have_subject && strcasecmp(name, "Subject") == 0) {
 		m->have_subject = true;
-		ok = quote_header(&m->subject, value);
+		ok = quote_header(&m->subject, shown);
 	}
-	if (!ok)
+	if (!ok) {
 		internal_error(s, s->conf, v, "out of memory");
+		return;
+	}
+	if (!enforcing(s))
+		return;
+	if (strcasecmp(name, "To") == 0)
+		m->to_fields++;
+	(void) (check(s, RULE_HEADER_LINE_LENGTH,
+		      header_longest_line(name, value, space), NULL,
+		      SCOPE_MESSAGE, v)
+		|| check(s, RULE_HEADER_LENGTH, m->header_bytes, NULL,
+			 SCOPE_MESSAGE, v)
+		|| check(s, RULE_HEADER_TO_FIELDS_COUNT, m->to_fields, NULL,
+			 SCOPE_MESSAGE, v)
+		|| check(s, RULE_BODY_LENGTH, m->size, NULL, SCOPE_MESSAGE, v));
 }
 
 void
@@ -474,14 +819,33 @@ session_eoh(struct session *s, struct verdict *v)
 			 strbuf_str(&m->subject));
 }
 
+/* body_checks - the rules measured over the body so far */
+
+static bool
+body_checks(struct session *s, struct verdict *v)
+{
+	struct msg *m = &s->msg;
+
+	return check(s, RULE_BODY_LINE_LENGTH, bodyline_max(&m->body), NULL,
+		     SCOPE_MESSAGE, v)
+	    || check(s, RULE_BODY_LENGTH, m->size, NULL, SCOPE_MESSAGE, v);
+}
+
 void
 session_body(struct session *s, const unsigned char *p, size_t len,
 	     struct verdict *v)
 {
-	(void) p;
+	struct msg *m = &s->msg;
+
 	verdict_clear(v);
-	if (s->msg.mid != 0)
-		s->msg.size += len;
+	if (m->mid == 0)
+		return;
+	m->size += len;
+	if (!enforcing(s))
+		return;
+	if (rule_on(s, RULE_BODY_LINE_LENGTH))
+		bodyline_feed(&m->body, p, len);
+	(void) body_checks(s, v);
 }
 
 void
@@ -494,6 +858,10 @@ session_eom(struct session *s, struct verdict *v)
 	verdict_clear(v);
 	if (mid == 0)
 		return;
+	if (enforcing(s)) {
+		if (body_checks(s, v))
+			return;
+	}
 	if (!log_qid(s)) {
 		internal_error(s, s->conf, v, "out of memory");
 		return;
@@ -502,15 +870,15 @@ session_eom(struct session *s, struct verdict *v)
 		 mid, m->size, strbuf_str(&m->from));
 	if (hdr != NULL && *hdr != 0) {
 		strbuf_reset(&s->idhdr);
-		if (!strbuf_printf(&s->idhdr, "ICID=%" PRIu64 " MID=%" PRIu64,
-				   s->icid, mid)) {
+		if (!strbuf_printf(&s->idhdr, "%sICID=%" PRIu64 " MID=%" PRIu64,
+				   s->leadspc ? " " : "", s->icid, mid)) {
 			internal_error(s, s->conf, v, "out of memory");
 			return;
 		}
-		v->add_header_name = hdr;
-		v->add_header_value = strbuf_str(&s->idhdr);
+		v->headers[v->nheaders].name = hdr;
+		v->headers[v->nheaders++].value = strbuf_str(&s->idhdr);
 	}
-	(void) msg_finish(s, NULL);
+	(void) msg_finish(s, NULL, NULL);
 }
 
 /* session_abort - the message stays open: only the next event (MAIL,
@@ -531,13 +899,15 @@ session_close(struct session *s)
 		return;
 	lost = s->msg.mid != 0 && s->msg.data;
 	if (s->msg.mid != 0)
-		(void) msg_finish(s, abort_unknown);
+		(void) msg_finish(s, abort_unknown, NULL);
 	if (lost)
 		log_info("ICID %" PRIu64 " lost", s->icid);
 	log_info("ICID %" PRIu64 " close", s->icid);
+	peer_disconnect(s->peer);
 	strbuf_free(&s->line);
 	strbuf_free(&s->reply);
 	strbuf_free(&s->idhdr);
+	free(s->mta_name);
 	conf_release(s->conf);
 	free(s);
 }
@@ -548,15 +918,6 @@ session_set_qid(struct session *s, const char *qid)
 	if (s->msg.mid == 0 || s->msg.qid != NULL || qid == NULL || *qid == 0)
 		return;
 	s->msg.qid = strdup(qid);	/* NULL only costs the queue ID line */
-}
-
-void
-session_stats_log(void)
-{
-	log_info("counters: connections accept %lu relay %lu reject %lu, "
-		 "messages done %lu aborted %lu, internal errors %lu",
-		 READ(accept), READ(relay), READ(reject), READ(done),
-		 READ(aborted), READ(internal));
 }
 
 uint64_t

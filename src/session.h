@@ -26,12 +26,24 @@
  *	a dropped connection alike, so esmtpguard logs "Receiving aborted"
  *	and no "lost" line; esmtpguard-trace settles it from Postfix's log.
  *
+ *	Inspection (SPEC rule table): each rule of the session's policy is
+ *	measured at the earliest callback that knows its value; see
+ *	esmtpguard.conf(5) for where. A hit is logged ("ESMTP policy P
+ *	matched RULE gt N: VALUE action A") unless the rule says log =
+ *	false, and counted (stats.h); an action other than log ends what
+ *	it applies to: reject and tempfail refuse the command (one
+ *	recipient at RCPT, the whole transaction at MAIL and from DATA on),
+ *	drop-connection answers 421 and the MTA closes the session. A
+ *	log-only rule reports its first hit per message (per connection
+ *	for connection-level rules). Relay policies are never inspected.
+ *
  *	A session is used by one callback at a time (libmilter serializes
  *	callbacks of one connection), not necessarily on one thread.
  *--*/
 #ifndef ESMTPGUARD_SESSION_H
 #define ESMTPGUARD_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +58,8 @@ struct session_conn {
 	const char *client_ptr;	/* {client_ptr} */
 	const char *if_addr;	/* {daemon_addr} or {if_addr} */
 	const char *mta_name;	/* j: the MTA's host name, for replies */
+	bool	header_leadspc;	/* SMFIP_HDR_LEADSPC: header values come
+				 * raw, added ones must bring their space */
 };
 
 enum verdict_kind {
@@ -56,13 +70,19 @@ enum verdict_kind {
 	VERDICT_DROP,		/* 421: the MTA closes the session */
 };
 
+#define VERDICT_HEADERS	4
+
+/* Strings are valid until the next call on the session. */
 struct verdict {
 	enum verdict_kind kind;
 	const char *rcode;	/* "550"; NULL = the MTA's default reply */
 	const char *xcode;	/* "5.7.1" */
-	const char *text;	/* valid until the next call on the session */
-	const char *add_header_name;	/* eom only: header to add, or NULL */
-	const char *add_header_value;
+	const char *text;
+	size_t	nheaders;	/* eom only: headers to add, in this order */
+	struct {
+		const char *name;
+		const char *value;
+	}	headers[VERDICT_HEADERS];
 };
 
 struct session;
@@ -78,6 +98,9 @@ void	session_rcpt(struct session *s, char *const *argv, struct verdict *v);
 void	session_data(struct session *s, struct verdict *v);
 void	session_unknown(struct session *s, const char *cmd,
 			struct verdict *v);
+/* value as on the wire after the colon when header_leadspc (else with
+ * one leading space stripped, and a space is assumed when measuring),
+ * folded lines joined by "\n" or "\r\n" */
 void	session_header(struct session *s, const char *name, const char *value,
 		       struct verdict *v);
 void	session_eoh(struct session *s, struct verdict *v);
@@ -90,10 +113,6 @@ void	session_close(struct session *s);	/* frees; NULL ok */
 /* session_set_qid - the MTA queue ID ({i}) as soon as it is known;
  * ignored outside a transaction and once set for this message */
 void	session_set_qid(struct session *s, const char *qid);
-
-/* session_stats_log - log the counters since start (SIGUSR1);
- * thread-safe */
-void	session_stats_log(void);
 
 /* session_icid / session_mid - current IDs (mid 0 outside a message) */
 uint64_t session_icid(const struct session *s);

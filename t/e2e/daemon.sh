@@ -122,7 +122,7 @@ smtp_send "Subject: long"
 smtp_send ""
 smtp_send "started before the reload"
 smtp_cmd "."
-like "$T/last.out" '^<- 250 .*queued as' "long session: keeps its snapshot and finishes"
+like "$T/last.out" '^<3 250 .*queued as' "long session: keeps its snapshot and finishes"
 smtp_cmd "QUIT"
 smtp_close
 wait_close 2

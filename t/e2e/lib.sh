@@ -319,37 +319,53 @@ sw() {
 		--helo client.test.example "$@" >"$T/last.out" 2>&1
 }
 
-# A plain SMTP client on fd 3, for what swaks cannot do (drop mid-DATA).
-smtp_open() {
-	exec 3<>"/dev/tcp/127.0.0.1/$E2E_PORT" || return 1
-	: >"$T/last.out"
-	smtp_read
+# A plain SMTP client, for what swaks cannot do (drop mid-DATA, several
+# connections at once): c_* take the connection's file descriptor; the
+# transcript goes to $T/last.out as "FD> command" and "<FD reply".
+c_open() {
+	eval "exec $1<>/dev/tcp/127.0.0.1/$E2E_PORT" || return 1
+	c_read "$1"
 }
-# smtp_read - read one (multi-line) reply; the last line in SMTP_REPLY
-smtp_read() {
+# c_read FD - read one (multi-line) reply; its last line in C_REPLY,
+# "(closed)" when the server closed the connection
+c_read() {
 	local line
-	SMTP_REPLY=
-	while IFS= read -r -t 20 line <&3; do
+	C_REPLY=
+	while IFS= read -r -t 20 -u "$1" line; do
 		line=${line%$'\r'}
-		echo "<- $line" >>"$T/last.out"
-		SMTP_REPLY=$line
+		echo "<$1 $line" >>"$T/last.out"
+		C_REPLY=$line
 		case $line in [0-9][0-9][0-9]-*) continue ;; esac
 		return 0
 	done
-	echo "<- (connection closed or timeout)" >>"$T/last.out"
+	C_REPLY="(closed)"
+	echo "<$1 (connection closed or timeout)" >>"$T/last.out"
 	return 1
 }
-# smtp_cmd LINE - send a command, read the reply
-smtp_cmd() {
-	echo "-> $1" >>"$T/last.out"
-	printf '%s\r\n' "$1" >&3 && smtp_read
+# c_cmd FD LINE - send a command, read the reply
+c_cmd() {
+	echo "$1> $2" >>"$T/last.out"
+	printf '%s\r\n' "$2" >&"$1" 2>/dev/null && c_read "$1"
 }
-# smtp_send LINE - send without waiting (message content)
-smtp_send() {
-	echo "-> $1" >>"$T/last.out"
-	printf '%s\r\n' "$1" >&3
+# c_send FD LINE - send without waiting (message content)
+c_send() {
+	echo "$1> $2" >>"$T/last.out"
+	printf '%s\r\n' "$2" >&"$1"
 }
-smtp_close() { exec 3>&- 3<&-; }
+c_close() { eval "exec $1>&- $1<&-"; }
+# c_as FD ADDR - a connection presented as client ADDR (Postfix XCLIENT)
+c_as() {
+	c_open "$1" && c_cmd "$1" "EHLO client.test.example" &&
+		c_cmd "$1" "XCLIENT ADDR=$2 NAME=[UNAVAILABLE]" &&
+		c_cmd "$1" "EHLO client.test.example"
+}
+
+# The one-connection form on fd 3; the last reply in SMTP_REPLY.
+smtp_open() { : >"$T/last.out"; c_open 3; SMTP_REPLY=$C_REPLY; }
+smtp_read() { c_read 3; local rc=$?; SMTP_REPLY=$C_REPLY; return $rc; }
+smtp_cmd() { c_cmd 3 "$1"; local rc=$?; SMTP_REPLY=$C_REPLY; return $rc; }
+smtp_send() { c_send 3 "$1"; }
+smtp_close() { c_close 3; }
 
 # --- the esmtpguard log ---------------------------------------------------
 # ESA file format: "Thu Aug 14 11:04:31 2014 Info: <text>"

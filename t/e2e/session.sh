@@ -118,7 +118,7 @@ smtp_send "Message-Id: <r2@sender.example>"
 smtp_send ""
 smtp_send "body"
 smtp_cmd "."
-like "$T/last.out" '^<- 250 .*queued as' "rset: the second message is queued"
+like "$T/last.out" '^<3 250 .*queued as' "rset: the second message is queued"
 smtp_cmd "QUIT"
 smtp_close
 wait_close
