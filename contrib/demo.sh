@@ -211,9 +211,18 @@ say "4. RSET between two messages"
 smtp "EHLO client.demo.example" "MAIL FROM:<erin@sender.example>" "RCPT TO:<bob@rcpt.example>" RSET \
 	"MAIL FROM:<erin@sender.example>" "RCPT TO:<frank@rcpt.example>" DATA "<DATA>" \
 	"Subject: the second try" "Message-Id: <second@sender.example>" "" "body" . QUIT | grep -v '^  <- 250-'
-say "5. A trusted relay (10.1.2.3 is in RELAY_SG), presented with XCLIENT"
+say "5. A header line over 998 bytes: the ASA default drops the connection"
+"${SW[@]}" --from grace@sender.example --to bob@rcpt.example \
+	--header "X-Long: $(head -c 1100 /dev/zero | tr '\0' x)" 2>&1 |
+	grep -E '^ *(<-|->|<\*\*) +(MAIL|RCPT|DATA|[0-9]{3} )'
+say "6. 101 recipients: the 101st is one too many (ASA: rcpt count gt 100)"
+RCPTS=$(for i in $(seq 1 101); do printf 'r%d@rcpt.example,' "$i"; done)
+"${SW[@]}" --from heidi@sender.example --to "${RCPTS%,}" 2>&1 |
+	grep -E '^ *(<\*\*|\*\*\*) ' | head -3
+say "7. A trusted relay (10.1.2.3 is in RELAY_SG), presented with XCLIENT: not inspected"
 "${SW[@]}" --from gw@relay.example --to bob@rcpt.example --xclient-addr 10.1.2.3 \
-	--xclient-name gw.relay.example | grep -E '^ *(<-|->) +(XCLIENT|MAIL|[0-9]{3} )'
+	--xclient-name gw.relay.example --header "X-Long: $(head -c 1100 /dev/zero | tr '\0' x)" |
+	grep -E '^ *(<-|->) +(XCLIENT|MAIL|[0-9]{3} )'
 
 sleep 1
 say "The esmtpguard log ($LOG)"
