@@ -1,0 +1,1724 @@
+/*++
+ * NAME
+ *	trace 3
+ * SUMMARY
+ *	the esmtpguard-trace correlator
+ * DESCRIPTION
+ *	See trace.h. Three kinds of open state, each in a table keyed by
+ *	the text the log uses: esmtpguard connections (ICID) and messages
+ *	(MID, and queue ID once known), Postfix smtpd sessions and delivery
+ *	processes (host + pid). Whatever waits for the other log's side of
+ *	a link sits in a FIFO with a deadline (time of the line + window);
+ *	trace_feed() advances the clock and expires the heads, so nothing
+ *	waits forever and memory follows what is open, not the log's size.
+ *
+ *	The clock is the largest time stamp seen: a line that comes late
+ *	(interleaved files, a syslog relay) is still joined by its IDs;
+ *	only the address fallback and the deadlines depend on time.
+ *--*/
+#include <config.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strbuf.h"
+#include "trace.h"
+#include "tracemap.h"
+
+#define DCONN_IDLE	10	/* seconds before an unused DCID is closed */
+#define LINK_GRACE	2	/* seconds a Postfix-only record waits for a MID */
+#define SCAN_MAX	256	/* candidates looked at for an address link */
+
+/* a Postfix smtpd session: "connect from" .. "disconnect from" */
+struct smtpd {
+	char   *key;
+	long	pid;
+	char   *conn_addr;		/* at connect */
+	char   *addr;			/* latest (XCLIENT changes it) */
+	int64_t	t_connect, t_end;
+	struct trace_conn *conn;
+	enum trace_end end;
+	char   *after, *stats;
+	unsigned xclient;
+	bool	ended;
+	char   *replies[4];
+	size_t	nreplies;
+	char   *qids[8];
+	size_t	nqids;
+	struct trace_qlink q;
+};
+
+/* a delivery connection */
+struct dconn {
+	uint64_t dcid;
+	char   *relay;
+	unsigned uses;
+	int64_t	last;
+	struct trace_qlink q;
+};
+
+/* one ESA delivery transaction waiting to be written (RIDs grouped) */
+struct txn_item {
+	long	rid;
+	char   *rcpt, *status, *dsn, *text;
+};
+
+/* an smtp/lmtp/local... process */
+struct dproc {
+	char   *key;
+	struct dconn *cur;
+	char   *qid;			/* its current transaction */
+	char   *relay;
+	int64_t	t;
+	uint64_t cerr_dcid;		/* its last "connect to ...: error" */
+	char   *cerr_target;
+	int64_t	cerr_t;
+	/* pending ESA lines */
+	uint64_t tx_dcid, tx_mid;
+	char   *tx_from;
+	int64_t	tx_t;
+	struct txn_item *tx;
+	size_t	ntx;
+	bool	tx_pending;
+	struct dproc *pnext;
+};
+
+/* a deadline queue: links in the order pushed */
+struct tq {
+	struct trace_qlink *head, *tail;
+};
+
+#define OWNER(p, type, member) \
+	((type *) (void *) ((char *) (p) - offsetof(type, member)))
+
+struct trace {
+	struct trace_sink sink;
+	int64_t	window;
+	size_t	max_open;
+	int64_t	now;
+	uint64_t next_dcid;
+	struct tracemap conns, msgs, qids, qsmtpd, smtpds, dprocs;
+	/* creation order, for eviction */
+	struct trace_msg *mfirst, *mlast;
+	struct trace_conn *cfirst, *clast;
+	size_t	nmsgs, nconns;
+	/* deadlines */
+	struct tq cq;			/* connections closed, not settled */
+	struct tq mq;			/* messages waiting for Postfix */
+	struct tq sq;			/* smtpd sessions ended, not linked */
+	struct tq dq;			/* open DCIDs */
+	struct dproc *pend_all;		/* ESA transactions to write */
+	struct strbuf esa;
+};
+
+static void msg_check(struct trace *, struct trace_msg *);
+static void conn_settle(struct trace *, struct trace_conn *, enum trace_end);
+
+/* --- deadline queues --------------------------------------------------- */
+
+static void
+tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline)
+{
+	if (l->on)
+		return;
+	l->on = true;
+	l->deadline = deadline;
+	l->next = NULL;
+	l->prev = q->tail;
+	if (q->tail)
+		q->tail->next = l;
+	else
+		q->head = l;
+	q->tail = l;
+}
+
+static void
+tq_remove(struct tq *q, struct trace_qlink *l)
+{
+	if (!l->on)
+		return;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		q->head = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	else
+		q->tail = l->prev;
+	l->on = false;
+	l->prev = l->next = NULL;
+}
+
+/* --- small helpers ------------------------------------------------------ */
+
+static char *
+dup(struct tl_str s)
+{
+	return trace_strndup(s.p, s.n);
+}
+
+static void
+set(char **dst, struct tl_str s)
+{
+	free(*dst);
+	*dst = dup(s);
+}
+
+static void
+setstr(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? trace_strndup(s, strlen(s)) : NULL;
+}
+
+static uint64_t
+num(struct tl_str s)
+{
+	uint64_t v = 0;
+	size_t	i;
+
+	for (i = 0; i < s.n && i < 20; i++)
+		v = v * 10 + (uint64_t) (s.p[i] - '0');
+	return v;
+}
+
+static void *
+grow(void *arr, size_t n, size_t size)
+{
+	/* capacity doubles at powers of two */
+	if (n == 0 || (n & (n - 1)) == 0) {
+		void   *p = realloc(arr, (n ? n * 2 : 1) * size);
+
+		if (p == NULL)
+			trace_nomem();
+		return p;
+	}
+	return arr;
+}
+
+static void
+free_hits(struct trace_hit *h, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(h[i].policy);
+		free(h[i].rule);
+		free(h[i].gt);
+		free(h[i].value);
+		free(h[i].action);
+	}
+	free(h);
+}
+
+/* key - "host pid" of a Postfix process */
+static size_t
+pkey(char *buf, size_t size, const struct traceline *l)
+{
+	int	n = snprintf(buf, size, "%.*s %ld", (int) (l->host.n > 200 ? 200 : l->host.n),
+			     l->host.p, l->pid);
+
+	return n < 0 ? 0 : (size_t) n < size ? (size_t) n : size - 1;
+}
+
+/* addr_eq - two addresses in the forms the logs use ("IPv6:" aside) */
+static bool
+addr_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return false;
+	if (strncasecmp(a, "IPv6:", 5) == 0)
+		a += 5;
+	if (strncasecmp(b, "IPv6:", 5) == 0)
+		b += 5;
+	return strcasecmp(a, b) == 0;
+}
+
+/* --- ESA output ------------------------------------------------------------ */
+
+static bool
+esa_on(const struct trace *tr)
+{
+	return tr->sink.esa != NULL;
+}
+
+static void
+esa_emit(struct trace *tr, int64_t t)
+{
+	if (tr->esa.len > 0 || tr->esa.s != NULL)
+		tr->sink.esa(t, strbuf_str(&tr->esa), tr->esa.len, tr->sink.arg);
+	strbuf_reset(&tr->esa);
+}
+
+static void
+esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[2048];
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (!strbuf_append(&tr->esa, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1))
+		trace_nomem();
+	esa_emit(tr, t);
+}
+
+const char *
+trace_esa_class(const char *dsn, const char *status)
+{
+	/* ESA's own words where they are known (cisco-asa-esa.md 2.4), RFC
+	 * 3463's subject names otherwise */
+	if (status != NULL && strcmp(status, "expired") == 0)
+		return "Delivery expired (message too old)";
+	if (dsn == NULL || strlen(dsn) < 3 || dsn[1] != '.')
+		return "Other error";
+	switch (dsn[2]) {
+	case '1':
+		if (strncmp(dsn + 2, "1.2", 3) == 0)
+			return "Bad destination host";
+		return "Unknown address error";
+	case '2':
+		return "Mailbox error";
+	case '3':
+		if (strncmp(dsn + 2, "3.2", 3) == 0)
+			return "Not accepting messages at this time";
+		return "Mail system error";
+	case '4':
+		if (strncmp(dsn + 2, "4.7", 3) == 0)
+			return "Delivery expired (message too old)";
+		return "Other network problem";
+	case '5':
+		return "Protocol error";
+	case '6':
+		return "Message content error";
+	case '7':
+		return "Security or policy error";
+	default:
+		return "Other error";
+	}
+}
+
+/* reply_split - "host h[a] said: 450 4.3.0 text (in reply to ...)" to
+ * code "450" and "4.3.0 text"; "000" and the whole text otherwise */
+static void
+reply_split(const char *text, char code[4], const char **rtext, size_t *rlen)
+{
+	const char *p = text, *q;
+	size_t	n;
+
+	strcpy(code, "000");
+	if ((q = strstr(p, " said: ")) != NULL)
+		p = q + 7;
+	if (p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'
+	    && p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-')) {
+		memcpy(code, p, 3);
+		p += 4;
+	} else {
+		p = text;
+	}
+	n = strlen(p);
+	if ((q = strstr(p, " (in reply to ")) != NULL)
+		n = (size_t) (q - p);
+	*rtext = p;
+	*rlen = n;
+}
+
+/* quote - ESA's quoting: 'x', or "x" when x holds a quote */
+static char
+quote_char(const char *s, size_t n)
+{
+	return memchr(s, '\'', n) ? '"' : '\'';
+}
+
+static void
+tx_flush(struct trace *tr, struct dproc *p)
+{
+	struct strbuf rids = {0};
+	size_t	i, nsent = 0;
+	char	code[4];
+	const char *rt;
+	size_t	rl;
+	char	q;
+
+	if (!p->tx_pending)
+		return;
+	p->tx_pending = false;
+	for (i = 0; i < p->ntx; i++) {
+		if (strcmp(p->tx[i].status, "sent") != 0)
+			continue;
+		if (!strbuf_printf(&rids, "%s%ld", nsent ? ", " : "", p->tx[i].rid))
+			trace_nomem();
+		nsent++;
+	}
+	if (p->tx_dcid != 0 || nsent > 0) {
+		struct strbuf all = {0};
+
+		for (i = 0; i < p->ntx; i++)
+			if (!strbuf_printf(&all, "%s%ld", i ? ", " : "", p->tx[i].rid))
+				trace_nomem();
+		if (p->ntx > 0 && (nsent > 0 || p->tx[0].status[0] != 0)) {
+			bool	connected = p->tx_dcid != 0 && p->cur != NULL;
+
+			if (connected || p->tx_dcid == 0)
+				esa_printf(tr, p->tx_t, "Delivery start DCID %" PRIu64
+					   " MID %" PRIu64 " to RID [%s]", p->tx_dcid,
+					   p->tx_mid, strbuf_str(&all));
+		}
+		strbuf_free(&all);
+	}
+	if (nsent > 0) {
+		esa_printf(tr, p->tx_t, "Message done DCID %" PRIu64 " MID %" PRIu64
+			   " to RID [%s]", p->tx_dcid, p->tx_mid, strbuf_str(&rids));
+		for (i = 0; i < p->ntx; i++) {
+			if (strcmp(p->tx[i].status, "sent") != 0)
+				continue;
+			reply_split(p->tx[i].text, code, &rt, &rl);
+			q = quote_char(rt, rl);
+			esa_printf(tr, p->tx_t, "MID %" PRIu64 " RID [%ld] Response %c%.*s%c",
+				   p->tx_mid, p->tx[i].rid, q, (int) rl, rt, q);
+		}
+	}
+	for (i = 0; i < p->ntx; i++) {
+		struct txn_item *it = &p->tx[i];
+		bool	soft = strcmp(it->status, "deferred") == 0;
+		bool	hard = strcmp(it->status, "bounced") == 0
+		    || strcmp(it->status, "expired") == 0;
+
+		if (soft || hard) {
+			reply_split(it->text, code, &rt, &rl);
+			q = quote_char(rt, rl);
+			esa_printf(tr, p->tx_t, "%s: DCID %" PRIu64 " MID %" PRIu64
+				   " From: %s To: %s RID %ld - %s - %s ('%s', [%c%.*s%c])%s",
+				   soft ? "Delayed" : "Bounced", p->tx_dcid, p->tx_mid,
+				   p->tx_from ? p->tx_from : "<>", it->rcpt, it->rid,
+				   it->dsn, trace_esa_class(it->dsn, it->status), code,
+				   q, (int) rl, rt, q, hard ? " []" : "");
+		}
+		free(it->rcpt);
+		free(it->status);
+		free(it->dsn);
+		free(it->text);
+	}
+	p->ntx = 0;
+	free(p->tx_from);
+	p->tx_from = NULL;
+	strbuf_free(&rids);
+}
+
+/* tx_flush_all - write every pending transaction but keep's */
+static void
+tx_flush_all(struct trace *tr, struct dproc *keep)
+{
+	struct dproc *p, *next;
+
+	for (p = tr->pend_all; p != NULL; p = next) {
+		next = p->pnext;
+		p->pnext = NULL;
+		if (p == keep)
+			continue;
+		tx_flush(tr, p);
+	}
+	tr->pend_all = NULL;
+	if (keep != NULL && keep->tx_pending) {
+		keep->pnext = NULL;
+		tr->pend_all = keep;
+	}
+}
+
+/* --- DCIDs ------------------------------------------------------------------ */
+
+/*
+ * The rule (esmtpguard-trace(1), DCIDS): a DCID names one connection an
+ * smtp or lmtp client made, counted from 1 in input order. The lines of
+ * one delivery transaction (one process, one queue ID, one relay, one
+ * after another) share it; a line with conn_use=N (N > 1) continues the
+ * open connection to that relay that has carried N-1 transactions (the
+ * connection cache hands a connection from process to process); a
+ * failed connection ("connect to ...: Connection refused") is a DCID of
+ * its own, shared by the relay=none lines of the same process and
+ * target that report it. No connection, no DCID: local, virtual, pipe,
+ * discard, error and retry deliveries, failures before any connection
+ * (DNS) and expiry get DCID 0, as ESA logs DNS failures.
+ */
+
+static struct dconn *
+dconn_new(struct trace *tr, const char *relay, int64_t t)
+{
+	struct dconn *d = trace_alloc(sizeof(*d));
+
+	d->dcid = ++tr->next_dcid;
+	d->relay = trace_strndup(relay, strlen(relay));
+	d->last = t;
+	tq_push(&tr->dq, &d->q, t + DCONN_IDLE);
+	return d;
+}
+
+static void
+dconn_close(struct trace *tr, struct dconn *d)
+{
+	tq_remove(&tr->dq, &d->q);
+	if (esa_on(tr) && d->uses > 0)
+		esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);
+	free(d->relay);
+	free(d);
+}
+
+/* dconn_reuse - the open connection to relay that carried uses-1 */
+static struct dconn *
+dconn_reuse(struct trace *tr, const char *relay, uint64_t uses)
+{
+	struct trace_qlink *l;
+	struct dconn *d, *best = NULL;
+
+	for (l = tr->dq.head; l != NULL; l = l->next)
+		if ((d = OWNER(l, struct dconn, q))->uses + 1 == uses && strcmp(d->relay, relay) == 0
+		    && (best == NULL || d->last >= best->last))
+			best = d;
+	return best;
+}
+
+/* relay_parts - "host[1.2.3.4]:25" */
+static void
+relay_parts(const char *relay, char *host, size_t hs, char *ip, size_t is,
+	    char *port, size_t ps)
+{
+	const char *b = strchr(relay, '['), *e = b ? strchr(b, ']') : NULL;
+
+	if (b == NULL || e == NULL) {
+		snprintf(host, hs, "%s", relay);
+		snprintf(ip, is, "%s", relay);
+		snprintf(port, ps, "%s", "");
+		return;
+	}
+	snprintf(host, hs, "%.*s", (int) (b - relay), relay);
+	snprintf(ip, is, "%.*s", (int) (e - b - 1), b + 1);
+	snprintf(port, ps, "%s", e[1] == ':' ? e + 2 : "25");
+}
+
+static void
+esa_new_dcid(struct trace *tr, struct dconn *d, int64_t t)
+{
+	char	host[256], ip[128], port[16];
+
+	if (!esa_on(tr))
+		return;
+	relay_parts(d->relay, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
+	if (*port)
+		esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s port %s",
+			   d->dcid, ip, port);
+	else
+		esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s",
+			   d->dcid, ip);
+}
+
+static void
+esa_conn_error(struct trace *tr, uint64_t dcid, const char *target,
+	       const char *details, int64_t t)
+{
+	char	host[256], ip[128], port[16];
+
+	if (!esa_on(tr))
+		return;
+	relay_parts(target, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
+	esa_printf(tr, t, "Connection Error: DCID: %" PRIu64 " domain: %s IP: %s port: %s"
+		   " details: %s interface: unknown reason: network error",
+		   dcid, host, ip, *port ? port : "25", details);
+}
+
+static struct dproc *
+dproc_get(struct trace *tr, const struct traceline *l)
+{
+	char	key[256];
+	size_t	n = pkey(key, sizeof(key), l);
+	struct dproc *p = tracemap_get(&tr->dprocs, key, n);
+
+	if (p == NULL) {
+		p = trace_alloc(sizeof(*p));
+		p->key = trace_strndup(key, n);
+		tracemap_put(&tr->dprocs, key, n, p);
+	}
+	return p;
+}
+
+static struct dproc *
+dproc_peek(struct trace *tr, const struct traceline *l)
+{
+	char	key[256];
+	size_t	n = pkey(key, sizeof(key), l);
+
+	return tracemap_get(&tr->dprocs, key, n);
+}
+
+/* conn_target - "connect to host[ip]:port: reason" in a status text */
+static bool
+conn_target(const char *text, char *target, size_t size, const char **why)
+{
+	const char *p = strstr(text, "connect to "), *q;
+
+	if (p == NULL)
+		return false;
+	p += 11;
+	if ((q = strstr(p, ": ")) == NULL)
+		return false;
+	snprintf(target, size, "%.*s", (int) (q - p), p);
+	*why = q + 2;
+	return strchr(target, '[') != NULL;
+}
+
+static bool
+connectionless(const struct traceline *l)
+{
+	return !(tl_eq(l->daemon, "smtp") || tl_eq(l->daemon, "lmtp"));
+}
+
+/* --- records: creation, lookup ------------------------------------------ */
+
+static void msg_emit(struct trace *, struct trace_msg *);
+
+/* evict - more open than max_open: the oldest go out as they are */
+static void
+evict(struct trace *tr)
+{
+	while (tr->nmsgs > tr->max_open && tr->mfirst != NULL) {
+		tr->mfirst->incomplete = true;
+		msg_emit(tr, tr->mfirst);
+	}
+	while (tr->nconns > tr->max_open && tr->cfirst != NULL) {
+		struct trace_conn *c = tr->cfirst;
+		size_t	i;
+
+		c->evicted = true;
+		for (i = 0; i < c->nopen; i++)
+			if (c->msgs[i] != NULL)
+				c->msgs[i]->incomplete = true;
+		conn_settle(tr, c, TRACE_END_UNKNOWN);
+	}
+}
+
+static struct trace_conn *
+conn_get(struct trace *tr, struct tl_str icid, int64_t t)
+{
+	struct trace_conn *c = tracemap_get(&tr->conns, icid.p, icid.n);
+
+	if (c != NULL)
+		return c;
+	c = trace_alloc(sizeof(*c));
+	c->icid = num(icid);
+	c->t_open = c->t_close = t;
+	c->smtpd_pid = -1;
+	c->refs = 1;
+	tracemap_put(&tr->conns, icid.p, icid.n, c);
+	c->prev = tr->clast;
+	if (tr->clast)
+		tr->clast->next = c;
+	else
+		tr->cfirst = c;
+	tr->clast = c;
+	tr->nconns++;
+	evict(tr);
+	return c;
+}
+
+static void
+conn_unref(struct trace *tr, struct trace_conn *c)
+{
+	size_t	i;
+
+	(void) tr;
+	if (--c->refs > 0)
+		return;
+	free(c->iface);
+	free(c->addr);
+	free(c->name);
+	free(c->verdict);
+	free(c->sg);
+	free(c->entry);
+	free_hits(c->hits, c->nhits);
+	for (i = 0; i < c->nunknown && i < 4; i++)
+		free(c->unknown[i]);
+	for (i = 0; i < c->nreplies && i < 4; i++)
+		free(c->replies[i]);
+	free(c->end_after);
+	free(c->end_stats);
+	free(c->msgs);
+	free(c);
+}
+
+static struct trace_msg *
+msg_new(struct trace *tr, uint64_t mid, int64_t t)
+{
+	struct trace_msg *m = trace_alloc(sizeof(*m));
+
+	m->mid = mid;
+	m->t_start = m->t_last = t;
+	m->prev = tr->mlast;
+	if (tr->mlast)
+		tr->mlast->next = m;
+	else
+		tr->mfirst = m;
+	tr->mlast = m;
+	tr->nmsgs++;
+	return m;
+}
+
+static struct trace_msg *
+msg_get(struct trace *tr, struct tl_str mid, int64_t t)
+{
+	struct trace_msg *m = tracemap_get(&tr->msgs, mid.p, mid.n);
+
+	if (m != NULL) {
+		if (t > m->t_last)
+			m->t_last = t;
+		return m;
+	}
+	m = msg_new(tr, num(mid), t);
+	tracemap_put(&tr->msgs, mid.p, mid.n, m);
+	evict(tr);
+	/* evict() never takes the newest record */
+	return m;
+}
+
+/* msg_attach - a message of a connection */
+static void
+msg_attach(struct trace *tr, struct trace_msg *m, struct tl_str icid, int64_t t)
+{
+	if (m->conn != NULL || icid.n == 0)
+		return;
+	m->conn = conn_get(tr, icid, t);
+	m->icid = m->conn->icid;
+	m->conn->refs++;
+	m->conn->nmsgs++;
+	m->conn->msgs = grow(m->conn->msgs, m->conn->nopen, sizeof(*m->conn->msgs));
+	m->conn->msgs[m->conn->nopen++] = m;
+}
+
+
+static void
+msg_free(struct trace *tr, struct trace_msg *m)
+{
+	size_t	i;
+	char	key[32];
+	int	n;
+
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		tr->mfirst = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		tr->mlast = m->prev;
+	tr->nmsgs--;
+	tq_remove(&tr->mq, &m->q);
+	if (m->mid != 0) {
+		n = snprintf(key, sizeof(key), "%" PRIu64, m->mid);
+		if (tracemap_get(&tr->msgs, key, (size_t) n) == m)
+			(void) tracemap_del(&tr->msgs, key, (size_t) n);
+	}
+	if (m->qid != NULL && tracemap_get(&tr->qids, m->qid, strlen(m->qid)) == m)
+		(void) tracemap_del(&tr->qids, m->qid, strlen(m->qid));
+	if (m->conn) {
+		for (i = 0; i < m->conn->nopen; i++)
+			if (m->conn->msgs[i] == m)
+				m->conn->msgs[i] = NULL;
+		conn_unref(tr, m->conn);
+	}
+	free(m->from);
+	for (i = 0; i < m->nrcpts; i++)
+		free(m->rcpts[i].addr);
+	free(m->rcpts);
+	free(m->qid);
+	free(m->msgid);
+	free(m->subject);
+	free(m->spf_helo_id);
+	free(m->spf_helo);
+	free(m->spf_from_id);
+	free(m->spf_from);
+	free_hits(m->hits, m->nhits);
+	free(m->abort_logged);
+	free(m->abort);
+	free(m->pf_from);
+	free(m->pf_msgid);
+	free(m->reject);
+	free(m->notify_qid);
+	free(m->notify_kind);
+	free(m->orig_qid);
+	for (i = 0; i < m->ndlvs; i++) {
+		free(m->dlvs[i].rcpt);
+		free(m->dlvs[i].relay);
+		free(m->dlvs[i].daemon);
+		free(m->dlvs[i].dsn);
+		free(m->dlvs[i].status);
+		free(m->dlvs[i].text);
+	}
+	free(m->dlvs);
+	free(m);
+}
+
+/* msg_emit - hand the record over and free it */
+static void
+msg_emit(struct trace *tr, struct trace_msg *m)
+{
+	if (m->abort_logged != NULL) {
+		/* the milter cannot tell QUIT from a dropped connection:
+		 * Postfix's own view settles "Receiving aborted" */
+		if (strcmp(m->abort_logged, "Receiving aborted") == 0 && m->conn
+		    && m->conn->end == TRACE_END_QUIT)
+			setstr(&m->abort, "Receiving aborted by sender");
+		else
+			setstr(&m->abort, m->abort_logged);
+	}
+	if (tr->sink.record && (m->mid != 0 || m->queued || m->reject))
+		tr->sink.record(m, tr->sink.arg);
+	msg_free(tr, m);
+}
+
+/* msg_ready - complete: received (or not), its connection settled and
+ * Postfix done with it */
+static bool
+msg_ready(const struct trace *tr, const struct trace_msg *m)
+{
+	if (m->incomplete)
+		return true;
+	if (m->mid == 0)
+		/* a grace period: esmtpguard's line naming its MID may come
+		 * a moment later from another file */
+		return m->q.on && m->q.deadline <= tr->now && (m->removed || !m->queued);
+	if (m->state == TRACE_MSG_OPEN)
+		return false;
+	if (m->conn == NULL && !(m->q.on && m->q.deadline <= tr->now))
+		return false;		/* its Start line may come late */
+	if (m->conn != NULL && !m->conn->settled)
+		return false;
+	if (m->state == TRACE_MSG_ABORTED || m->removed || m->qid == NULL)
+		return true;
+	/* accepted: wait for Postfix's delivery lines unless none come */
+	return !m->queued && m->q.on && m->q.deadline <= tr->now;
+}
+
+static void
+msg_check(struct trace *tr, struct trace_msg *m)
+{
+	if (msg_ready(tr, m)) {
+		msg_emit(tr, m);
+		return;
+	}
+	/* not in the queue (yet): how long to wait for Postfix's side */
+	if (m->mid == 0 && m->removed)
+		tq_push(&tr->mq, &m->q, tr->now + LINK_GRACE);
+	else if (m->mid != 0 && m->conn == NULL && m->state != TRACE_MSG_OPEN)
+		tq_push(&tr->mq, &m->q, tr->now + tr->window);
+	else if (!m->queued && (m->mid == 0 || m->state == TRACE_MSG_DONE))
+		tq_push(&tr->mq, &m->q, tr->now + tr->window);
+	else if (m->queued)
+		tq_remove(&tr->mq, &m->q);
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+static void
+conn_settle(struct trace *tr, struct trace_conn *c, enum trace_end end)
+{
+	char	key[32];
+	int	n;
+	size_t	i;
+
+	if (c->settled)
+		return;
+	c->settled = true;
+	if (c->end == TRACE_END_UNKNOWN)
+		c->end = end;
+	tq_remove(&tr->cq, &c->q);
+	n = snprintf(key, sizeof(key), "%" PRIu64, c->icid);
+	if (tracemap_get(&tr->conns, key, (size_t) n) == c)
+		(void) tracemap_del(&tr->conns, key, (size_t) n);
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (tr->cfirst == c)
+		tr->cfirst = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else if (tr->clast == c)
+		tr->clast = c->prev;
+	c->prev = c->next = NULL;
+	tr->nconns--;
+	if (tr->sink.conn_done)
+		tr->sink.conn_done(c, tr->sink.arg);
+	c->refs++;			/* msg_check may free messages */
+	for (i = 0; i < c->nopen; i++)
+		if (c->msgs[i] != NULL)
+			msg_check(tr, c->msgs[i]);
+	c->refs--;
+	conn_unref(tr, c);		/* the "open" reference */
+}
+
+static void
+conn_add_reply(struct trace_conn *c, const char *text)
+{
+	if (c->nreplies < 4)
+		c->replies[c->nreplies] = trace_strndup(text, strlen(text));
+	c->nreplies++;
+}
+
+/* --- Postfix smtpd sessions ------------------------------------------------ */
+
+static void
+smtpd_free(struct trace *tr, struct smtpd *s)
+{
+	size_t	i;
+
+	tq_remove(&tr->sq, &s->q);
+	if (tracemap_get(&tr->smtpds, s->key, strlen(s->key)) == s)
+		(void) tracemap_del(&tr->smtpds, s->key, strlen(s->key));
+	for (i = 0; i < s->nqids; i++) {
+		if (tracemap_get(&tr->qsmtpd, s->qids[i], strlen(s->qids[i])) == s)
+			(void) tracemap_del(&tr->qsmtpd, s->qids[i], strlen(s->qids[i]));
+		free(s->qids[i]);
+	}
+	for (i = 0; i < s->nreplies && i < 4; i++)
+		free(s->replies[i]);
+	free(s->key);
+	free(s->conn_addr);
+	free(s->addr);
+	free(s->after);
+	free(s->stats);
+	if (s->conn)
+		conn_unref(tr, s->conn);
+	free(s);
+}
+
+/* smtpd_apply - the session's end settles its connection */
+static void
+smtpd_apply(struct trace *tr, struct smtpd *s)
+{
+	struct trace_conn *c = s->conn;
+
+	c->end = s->end;
+	setstr(&c->end_after, s->after);
+	setstr(&c->end_stats, s->stats);
+	if (c->closed)
+		conn_settle(tr, c, s->end);
+	smtpd_free(tr, s);
+}
+
+/* smtpd_link - this session is that connection */
+static void
+smtpd_link(struct trace *tr, struct smtpd *s, struct trace_conn *c)
+{
+	size_t	i;
+
+	if (s->conn != NULL || c->settled || c->smtpd_pid >= 0)
+		return;
+	s->conn = c;
+	c->refs++;
+	c->smtpd_pid = s->pid;
+	for (i = 0; i < s->nreplies && i < 4; i++)
+		conn_add_reply(c, s->replies[i]);
+	if (s->ended)
+		smtpd_apply(tr, s);
+}
+
+static struct smtpd *
+smtpd_get(struct trace *tr, const struct traceline *l, bool create)
+{
+	char	key[256];
+	size_t	n = pkey(key, sizeof(key), l);
+	struct smtpd *s = tracemap_get(&tr->smtpds, key, n);
+
+	if (s != NULL || !create)
+		return s;
+	s = trace_alloc(sizeof(*s));
+	s->key = trace_strndup(key, n);
+	s->pid = l->pid;
+	s->t_connect = l->t;
+	tracemap_put(&tr->smtpds, key, n, s);
+	return s;
+}
+
+/* icid_in - "(ICID 123" in a reply esmtpguard wrote */
+static bool
+icid_in(struct tl_str text, struct tl_str *icid)
+{
+	const char *p = text.p, *e = text.p + text.n;
+
+	for (; e - p > 6; p++) {
+		if (memcmp(p, "(ICID ", 6) == 0) {
+			const char *d = p + 6, *q = d;
+
+			while (q < e && *q >= '0' && *q <= '9')
+				q++;
+			if (q > d && q - d <= 20) {
+				icid->p = d;
+				icid->n = (size_t) (q - d);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* match_close - the oldest closed, unsettled connection from addr whose
+ * close is within the window of t */
+static struct trace_conn *
+match_close(struct trace *tr, const char *addr, int64_t t, int64_t lo)
+{
+	struct trace_qlink *l;
+	int	n = 0;
+
+	for (l = tr->cq.head; l != NULL && n < SCAN_MAX; l = l->next, n++) {
+		struct trace_conn *c = OWNER(l, struct trace_conn, q);
+
+		if (c->smtpd_pid < 0 && addr_eq(c->addr, addr)
+		    && c->t_close >= lo && c->t_close <= t + tr->window)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+on_disconnect(struct trace *tr, const struct traceline *l)
+{
+	struct smtpd *s = smtpd_get(tr, l, true);
+	struct trace_conn *c;
+	unsigned i;
+
+	set(&s->addr, l->addr);
+	if (s->conn_addr == NULL)
+		s->conn_addr = dup(l->addr);
+	set(&s->stats, l->value);
+	s->xclient = (unsigned) (l->num > 8 ? 8 : l->num);
+	s->t_end = l->t;
+	s->ended = true;
+	if (l->quit)
+		s->end = TRACE_END_QUIT;
+	else if (s->end == TRACE_END_UNKNOWN)
+		s->end = TRACE_END_MTA;
+	/* the milter connections XCLIENT replaced end with this session */
+	for (i = 0; i < s->xclient; i++) {
+		if ((c = match_close(tr, s->conn_addr, l->t, s->t_connect - 1)) == NULL)
+			break;
+		c->end = TRACE_END_XCLIENT;
+		c->smtpd_pid = s->pid;
+		conn_settle(tr, c, TRACE_END_XCLIENT);
+	}
+	if (s->conn != NULL) {
+		smtpd_apply(tr, s);
+		return;
+	}
+	if ((c = match_close(tr, s->addr, l->t, l->t - tr->window)) != NULL) {
+		smtpd_link(tr, s, c);
+		return;
+	}
+	/* esmtpguard's close may come later (the other file) */
+	tracemap_del(&tr->smtpds, s->key, strlen(s->key));
+	tq_push(&tr->sq, &s->q, l->t + tr->window);
+}
+
+/* on_close - esmtpguard's last line of a connection */
+static void
+on_close(struct trace *tr, struct trace_conn *c, int64_t t)
+{
+	struct trace_qlink *l;
+	int	n = 0;
+
+	c->closed = true;
+	c->t_close = t;
+	if (c->smtpd_pid >= 0 && c->end != TRACE_END_UNKNOWN) {
+		conn_settle(tr, c, c->end);
+		return;
+	}
+	if (c->smtpd_pid >= 0) {
+		/* linked; the session's end is still to come */
+		tq_push(&tr->cq, &c->q, t + tr->window);
+		return;
+	}
+	for (l = tr->sq.head; l != NULL && n < SCAN_MAX; l = l->next, n++) {
+		struct smtpd *s = OWNER(l, struct smtpd, q);
+
+		if (addr_eq(s->addr, c->addr) && s->t_end >= t - tr->window) {
+			smtpd_link(tr, s, c);
+			return;
+		}
+	}
+	tq_push(&tr->cq, &c->q, t + tr->window);
+}
+
+/* --- messages and queue IDs -------------------------------------------------- */
+
+/* qid_msg - the record of a queue ID, a Postfix-only one if need be */
+static struct trace_msg *
+qid_msg(struct trace *tr, struct tl_str qid, int64_t t, bool create)
+{
+	struct trace_msg *m = tracemap_get(&tr->qids, qid.p, qid.n);
+
+	if (m != NULL || !create) {
+		if (m != NULL && t > m->t_last)
+			m->t_last = t;
+		return m;
+	}
+	m = msg_new(tr, 0, t);
+	m->qid = dup(qid);
+	tracemap_put(&tr->qids, qid.p, qid.n, m);
+	evict(tr);
+	return m;
+}
+
+/* merge - what Postfix said about a queue ID before esmtpguard's line
+ * tying it to a MID arrived */
+static void
+merge(struct trace *tr, struct trace_msg *from, struct trace_msg *to)
+{
+#define TAKE(f) do { if (to->f == NULL) { to->f = from->f; from->f = NULL; } } while (0)
+	size_t	i;
+
+	TAKE(pf_from);
+	TAKE(pf_msgid);
+	TAKE(reject);
+	TAKE(notify_qid);
+	TAKE(notify_kind);
+	TAKE(orig_qid);
+#undef TAKE
+	to->pf_size = to->pf_size ? to->pf_size : from->pf_size;
+	to->queued = to->queued || from->queued;
+	to->removed = to->removed || from->removed;
+	to->expired = to->expired || from->expired;
+	for (i = 0; i < from->ndlvs; i++) {
+		to->dlvs = grow(to->dlvs, to->ndlvs, sizeof(*to->dlvs));
+		to->dlvs[to->ndlvs++] = from->dlvs[i];
+	}
+	free(from->dlvs);
+	from->dlvs = NULL;
+	from->ndlvs = 0;
+	/* msg_free must not remove the MID's entry under this queue ID */
+	tracemap_del(&tr->qids, from->qid, strlen(from->qid));
+	free(from->qid);
+	from->qid = NULL;
+	msg_free(tr, from);
+}
+
+static void
+on_qid(struct trace *tr, struct trace_msg *m, const struct traceline *l)
+{
+	struct trace_msg *old = tracemap_get(&tr->qids, l->qid.p, l->qid.n);
+	struct smtpd *s;
+
+	if (m->qid == NULL)
+		m->qid = dup(l->qid);
+	if (old != NULL && old != m)
+		merge(tr, old, m);
+	tracemap_put(&tr->qids, l->qid.p, l->qid.n, m);
+	if (m->conn && (s = tracemap_get(&tr->qsmtpd, l->qid.p, l->qid.n)) != NULL)
+		smtpd_link(tr, s, m->conn);
+}
+
+/* rid_of - the RID esmtpguard gave this recipient; a new one if none */
+static long
+rid_of(struct trace_msg *m, struct tl_str to, struct tl_str orig)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nrcpts; i++) {
+		const char *a = m->rcpts[i].addr;
+
+		if ((orig.n && strlen(a) == orig.n && strncasecmp(a, orig.p, orig.n) == 0)
+		    || (strlen(a) == to.n && strncasecmp(a, to.p, to.n) == 0))
+			return m->rcpts[i].rid;
+	}
+	m->rcpts = grow(m->rcpts, m->nrcpts, sizeof(*m->rcpts));
+	m->rcpts[m->nrcpts].rid = (long) m->nrcpts;
+	m->rcpts[m->nrcpts].addr = dup(orig.n ? orig : to);
+	return (long) m->nrcpts++;
+}
+
+static void
+add_hit(struct trace_hit **hits, size_t *n, const struct traceline *l, uint64_t mid)
+{
+	struct trace_hit *h;
+
+	*hits = grow(*hits, *n, sizeof(**hits));
+	h = &(*hits)[(*n)++];
+	h->t = l->t;
+	h->mid = mid;
+	h->policy = dup(l->policy);
+	h->rule = dup(l->rule);
+	h->gt = l->gt.n ? dup(l->gt) : NULL;
+	h->value = l->value.n ? dup(l->value) : NULL;
+	h->action = dup(l->action);
+}
+
+static struct trace_dlv *
+add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
+	const char *status)
+{
+	struct trace_dlv *d;
+
+	m->dlvs = grow(m->dlvs, m->ndlvs, sizeof(*m->dlvs));
+	d = &m->dlvs[m->ndlvs++];
+	memset(d, 0, sizeof(*d));
+	d->t = l->t;
+	d->dcid = dcid;
+	d->rid = rid;
+	d->rcpt = dup(l->addr);
+	d->relay = dup(l->relay);
+	d->daemon = dup(l->daemon);
+	d->dsn = dup(l->dsn);
+	d->status = trace_strndup(status, strlen(status));
+	d->text = dup(l->value);
+	return d;
+}
+
+static void
+tx_add(struct trace *tr, struct dproc *p, const struct trace_msg *m,
+       uint64_t dcid, const struct trace_dlv *d)
+{
+	struct txn_item *it;
+
+	if (!esa_on(tr))
+		return;
+	if (p->tx_pending && (p->tx_dcid != dcid || p->tx_mid != m->mid
+			      || p->tx_t != d->t))
+		tx_flush(tr, p);
+	if (!p->tx_pending) {
+		p->tx_pending = true;
+		p->tx_dcid = dcid;
+		p->tx_mid = m->mid;
+		p->tx_t = d->t;
+		free(p->tx_from);
+		p->tx_from = trace_strndup(m->from ? m->from : m->pf_from ? m->pf_from : "<>",
+					   strlen(m->from ? m->from : m->pf_from ? m->pf_from : "<>"));
+		p->pnext = tr->pend_all;
+		tr->pend_all = p;
+	}
+	p->tx = grow(p->tx, p->ntx, sizeof(*p->tx));
+	it = &p->tx[p->ntx++];
+	it->rid = d->rid;
+	it->rcpt = trace_strndup(d->rcpt, strlen(d->rcpt));
+	it->status = trace_strndup(d->status, strlen(d->status));
+	it->dsn = trace_strndup(d->dsn, strlen(d->dsn));
+	it->text = trace_strndup(d->text, strlen(d->text));
+}
+
+static void
+on_delivery(struct trace *tr, const struct traceline *l)
+{
+	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
+	struct dproc *p = dproc_get(tr, l);
+	char	status[32], target[300], relay[300];
+	const char *why;
+	uint64_t dcid = 0;
+	bool	failed = false, same;
+	struct trace_dlv *d;
+	long	rid;
+
+	snprintf(status, sizeof(status), "%.*s", (int) l->status.n, l->status.p);
+	snprintf(relay, sizeof(relay), "%.*s", (int) l->relay.n, l->relay.p);
+	m->queued = true;
+	tq_remove(&tr->mq, &m->q);
+	same = p->qid != NULL && strlen(p->qid) == l->qid.n
+	    && memcmp(p->qid, l->qid.p, l->qid.n) == 0 && p->t == l->t
+	    && p->relay != NULL && strcmp(p->relay, relay) == 0;
+	if (connectionless(l)) {
+		dcid = 0;
+	} else if (tl_eq(l->relay, "none")) {
+		char	vbuf[1024];
+
+		snprintf(vbuf, sizeof(vbuf), "%.*s", (int) l->value.n, l->value.p);
+		if (conn_target(vbuf, target, sizeof(target), &why)) {
+			failed = true;
+			if (same && p->cerr_dcid != 0)
+				dcid = p->cerr_dcid;
+			else if (p->cerr_dcid != 0 && p->cerr_target != NULL
+				 && strcmp(p->cerr_target, target) == 0
+				 && l->t - p->cerr_t <= 2) {
+				dcid = p->cerr_dcid;
+			} else {
+				dcid = ++tr->next_dcid;
+				esa_conn_error(tr, dcid, target, why, l->t);
+			}
+			p->cerr_dcid = dcid;
+			free(p->cerr_target);
+			p->cerr_target = trace_strndup(target, strlen(target));
+			p->cerr_t = l->t;
+		}
+	} else {
+		struct dconn *dc = NULL;
+
+		if (same && p->cur != NULL)
+			dc = p->cur;
+		else if (l->num > 1)
+			dc = dconn_reuse(tr, relay, l->num);
+		if (dc == NULL) {
+			dc = dconn_new(tr, relay, l->t);
+			esa_new_dcid(tr, dc, l->t);
+		}
+		if (!same || p->cur != dc)
+			dc->uses++;
+		dc->last = l->t;
+		tq_remove(&tr->dq, &dc->q);
+		tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
+		p->cur = dc;
+		dcid = dc->dcid;
+	}
+	free(p->qid);
+	p->qid = dup(l->qid);
+	free(p->relay);
+	p->relay = trace_strndup(relay, strlen(relay));
+	p->t = l->t;
+	rid = rid_of(m, l->addr, l->name);
+	d = add_dlv(m, l, dcid, rid, status);
+	d->conn_failed = failed;
+	tx_add(tr, p, m, dcid, d);
+}
+
+static void
+on_connerr(struct trace *tr, const struct traceline *l)
+{
+	struct dproc *p = dproc_get(tr, l);
+	char	target[300], why[1024];
+
+	snprintf(target, sizeof(target), "%.*s", (int) l->relay.n, l->relay.p);
+	snprintf(why, sizeof(why), "%.*s", (int) l->value.n, l->value.p);
+	p->cerr_dcid = ++tr->next_dcid;
+	free(p->cerr_target);
+	p->cerr_target = trace_strndup(target, strlen(target));
+	p->cerr_t = l->t;
+	free(p->qid);
+	p->qid = NULL;
+	esa_conn_error(tr, p->cerr_dcid, target, why, l->t);
+}
+
+static void
+on_expired(struct trace *tr, const struct traceline *l)
+{
+	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
+	size_t	i, j, n = m->ndlvs;
+
+	m->expired = true;
+	m->queued = true;
+	/* every recipient whose last word was "deferred" is returned */
+	for (i = 0; i < n; i++) {
+		struct trace_dlv *d = &m->dlvs[i], *e;
+		bool	later = false;
+
+		for (j = i + 1; j < n; j++)
+			if (m->dlvs[j].rid == d->rid)
+				later = true;
+		if (later || strcmp(d->status, "deferred") != 0)
+			continue;
+		m->dlvs = grow(m->dlvs, m->ndlvs, sizeof(*m->dlvs));
+		d = &m->dlvs[i];
+		e = &m->dlvs[m->ndlvs++];
+		memset(e, 0, sizeof(*e));
+		e->t = l->t;
+		e->rid = d->rid;
+		e->rcpt = trace_strndup(d->rcpt, strlen(d->rcpt));
+		e->relay = trace_strndup(d->relay, strlen(d->relay));
+		e->daemon = trace_strndup("qmgr", 4);
+		e->dsn = trace_strndup("5.4.7", 5);
+		e->status = trace_strndup("expired", 7);
+		e->text = trace_strndup(d->text, strlen(d->text));
+		if (esa_on(tr)) {
+			char	code[4];
+			const char *rt;
+			size_t	rl;
+			char	q;
+
+			reply_split(e->text, code, &rt, &rl);
+			q = quote_char(rt, rl);
+			esa_printf(tr, l->t, "Bounced: DCID 0 MID %" PRIu64 " From: %s To: %s"
+				   " RID %ld - 5.4.7 - %s ('%s', [%c%.*s%c]) []", m->mid,
+				   m->from ? m->from : m->pf_from ? m->pf_from : "<>",
+				   e->rcpt, e->rid, trace_esa_class("5.4.7", "expired"),
+				   code, q, (int) rl, rt, q);
+		}
+	}
+}
+
+/* --- the clock ------------------------------------------------------------- */
+
+static void
+tick(struct trace *tr, int64_t t)
+{
+	struct trace_qlink *l;
+
+	if (t <= tr->now)
+		return;
+	tr->now = t;
+	tx_flush_all(tr, NULL);
+	while ((l = tr->cq.head) != NULL && l->deadline <= t)
+		conn_settle(tr, OWNER(l, struct trace_conn, q), TRACE_END_UNKNOWN);
+	while ((l = tr->sq.head) != NULL && l->deadline <= t)
+		smtpd_free(tr, OWNER(l, struct smtpd, q));
+	while ((l = tr->mq.head) != NULL && l->deadline <= t) {
+		struct trace_msg *m = OWNER(l, struct trace_msg, q);
+
+		tq_remove(&tr->mq, l);
+		l->on = true;		/* msg_ready: the wait is over */
+		if (msg_ready(tr, m))
+			msg_emit(tr, m);
+		else
+			l->on = false;
+	}
+	while ((l = tr->dq.head) != NULL && l->deadline <= t)
+		dconn_close(tr, OWNER(l, struct dconn, q));
+}
+
+/* --- the lines ------------------------------------------------------------- */
+
+static void
+guard_line(struct trace *tr, const struct traceline *l)
+{
+	struct trace_conn *c;
+	struct trace_msg *m;
+
+	switch (l->ev) {
+	case TL_G_NEW:
+		c = conn_get(tr, l->icid, l->t);
+		c->t_open = l->t;
+		set(&c->iface, l->iface);
+		set(&c->addr, l->addr);
+		set(&c->name, l->name);
+		c->verified = l->verified;
+		break;
+	case TL_G_HAT:
+		c = conn_get(tr, l->icid, l->t);
+		set(&c->verdict, l->value);
+		set(&c->sg, l->sg);
+		set(&c->entry, l->entry);
+		break;
+	case TL_G_UNKNOWN:
+		c = conn_get(tr, l->icid, l->t);
+		if (c->nunknown < 4)
+			c->unknown[c->nunknown] = dup(l->value);
+		c->nunknown++;
+		break;
+	case TL_G_LOST:
+		conn_get(tr, l->icid, l->t)->lost = true;
+		break;
+	case TL_G_CLOSE:
+		c = conn_get(tr, l->icid, l->t);
+		if (!c->closed)
+			on_close(tr, c, l->t);
+		break;
+	case TL_G_RULE:
+		if (l->mid.n) {
+			m = msg_get(tr, l->mid, l->t);
+			msg_attach(tr, m, l->icid, l->t);
+			add_hit(&m->hits, &m->nhits, l, m->mid);
+		} else {
+			c = conn_get(tr, l->icid, l->t);
+			add_hit(&c->hits, &c->nhits, l, 0);
+		}
+		break;
+	case TL_G_START:
+		m = msg_get(tr, l->mid, l->t);
+		m->t_start = l->t;
+		msg_attach(tr, m, l->icid, l->t);
+		break;
+	case TL_G_FROM:
+		m = msg_get(tr, l->mid, l->t);
+		msg_attach(tr, m, l->icid, l->t);
+		set(&m->from, l->addr);
+		break;
+	case TL_G_RCPT:
+		m = msg_get(tr, l->mid, l->t);
+		msg_attach(tr, m, l->icid, l->t);
+		m->rcpts = grow(m->rcpts, m->nrcpts, sizeof(*m->rcpts));
+		m->rcpts[m->nrcpts].rid = (long) num(l->rid);
+		m->rcpts[m->nrcpts++].addr = dup(l->addr);
+		break;
+	case TL_G_QID:
+		m = msg_get(tr, l->mid, l->t);
+		msg_attach(tr, m, l->icid, l->t);
+		on_qid(tr, m, l);
+		break;
+	case TL_G_MSGID:
+		set(&msg_get(tr, l->mid, l->t)->msgid, l->value);
+		break;
+	case TL_G_SUBJECT:
+		set(&msg_get(tr, l->mid, l->t)->subject, l->value);
+		break;
+	case TL_G_READY:
+		msg_get(tr, l->mid, l->t)->size = l->num;
+		break;
+	case TL_G_SPF:
+		m = msg_get(tr, l->mid, l->t);
+		if (tl_eq(l->name, "helo")) {
+			set(&m->spf_helo_id, l->addr);
+			set(&m->spf_helo, l->value);
+		} else {
+			set(&m->spf_from_id, l->addr);
+			set(&m->spf_from, l->value);
+		}
+		break;
+	case TL_G_ABORTED:
+		m = msg_get(tr, l->mid, l->t);
+		set(&m->abort_logged, l->value);
+		m->state = TRACE_MSG_ABORTED;
+		break;
+	case TL_G_FINISHED:
+		m = msg_get(tr, l->mid, l->t);
+		if (tl_eq(l->value, "done") && m->abort_logged == NULL)
+			m->state = TRACE_MSG_DONE;
+		else
+			m->state = TRACE_MSG_ABORTED;
+		msg_check(tr, m);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+postfix_line(struct trace *tr, const struct traceline *l)
+{
+	struct trace_msg *m;
+	struct smtpd *s;
+	struct trace_conn *c;
+	struct tl_str icid;
+
+	switch (l->ev) {
+	case TL_P_CONNECT:
+		if ((s = smtpd_get(tr, l, false)) != NULL)
+			smtpd_free(tr, s);	/* its end was never logged */
+		s = smtpd_get(tr, l, true);
+		s->conn_addr = dup(l->addr);
+		s->addr = dup(l->addr);
+		break;
+	case TL_P_LOST:
+		s = smtpd_get(tr, l, true);
+		s->end = tl_eq(l->value, "timeout") ? TRACE_END_TIMEOUT : TRACE_END_LOST;
+		set(&s->after, l->after);
+		break;
+	case TL_P_DISCONNECT:
+		on_disconnect(tr, l);
+		break;
+	case TL_P_CLIENT:
+		s = smtpd_get(tr, l, true);
+		set(&s->addr, l->addr);
+		if (s->conn_addr == NULL)
+			s->conn_addr = dup(l->addr);
+		m = qid_msg(tr, l->qid, l->t, true);
+		if (s->nqids < 8) {
+			s->qids[s->nqids++] = dup(l->qid);
+			tracemap_put(&tr->qsmtpd, l->qid.p, l->qid.n, s);
+		}
+		if (m->mid != 0 && m->conn != NULL)
+			smtpd_link(tr, s, m->conn);
+		msg_check(tr, m);
+		break;
+	case TL_P_REJECT:
+		m = l->qid.n ? qid_msg(tr, l->qid, l->t, false) : NULL;
+		if (m != NULL)
+			set(&m->reject, l->value);
+		s = tl_eq(l->daemon, "smtpd") ? smtpd_get(tr, l, true) : NULL;
+		c = NULL;
+		if (icid_in(l->value, &icid))
+			c = tracemap_get(&tr->conns, icid.p, icid.n);
+		if (c == NULL && m != NULL)
+			c = m->conn;
+		if (s != NULL && c != NULL)
+			smtpd_link(tr, s, c);
+		if (c != NULL) {
+			char   *v = dup(l->value);
+
+			conn_add_reply(c, v);
+			free(v);
+		} else if (s != NULL && s->nreplies < 4) {
+			s->replies[s->nreplies++] = dup(l->value);
+		}
+		break;
+	case TL_P_MSGID:
+		m = qid_msg(tr, l->qid, l->t, true);
+		set(&m->pf_msgid, l->value);
+		msg_check(tr, m);
+		break;
+	case TL_P_PICKUP:
+		m = qid_msg(tr, l->qid, l->t, true);
+		if (l->addr.n)
+			set(&m->pf_from, l->addr);
+		msg_check(tr, m);
+		break;
+	case TL_P_QFROM:
+		m = qid_msg(tr, l->qid, l->t, true);
+		set(&m->pf_from, l->addr);
+		m->pf_size = l->num;
+		if (!m->queued && m->mid != 0 && esa_on(tr))
+			esa_printf(tr, l->t, "MID %" PRIu64 " queued for delivery", m->mid);
+		m->queued = true;
+		tq_remove(&tr->mq, &m->q);
+		break;
+	case TL_P_EXPIRED:
+		on_expired(tr, l);
+		break;
+	case TL_P_DELIVERY:
+		on_delivery(tr, l);
+		break;
+	case TL_P_CONNERR:
+		on_connerr(tr, l);
+		break;
+	case TL_P_NOTIFY:
+		m = qid_msg(tr, l->qid, l->t, true);
+		set(&m->notify_qid, l->name);
+		set(&m->notify_kind, l->value);
+		{
+			struct trace_msg *n = qid_msg(tr, l->name, l->t, true);
+
+			set(&n->orig_qid, l->qid);
+			msg_check(tr, n);
+		}
+		break;
+	case TL_P_REMOVED:
+		if ((m = qid_msg(tr, l->qid, l->t, false)) != NULL) {
+			m->removed = true;
+			m->queued = true;
+			msg_check(tr, m);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void
+trace_feed(struct trace *tr, const struct traceline *l)
+{
+	if (l->t < 0 || l->ev == TL_BAD)
+		return;
+	tick(tr, l->t);
+	/* a pending ESA delivery transaction is written before any other
+	 * line, so the stream keeps the log's order */
+	if (esa_on(tr) && tr->pend_all != NULL)
+		tx_flush_all(tr, l->ev == TL_P_DELIVERY ? dproc_peek(tr, l) : NULL);
+	if (l->src == TL_SRC_GUARD) {
+		if (esa_on(tr)) {
+			if (!strbuf_append(&tr->esa, l->text.p, l->text.n))
+				trace_nomem();
+			esa_emit(tr, l->t);
+		}
+		guard_line(tr, l);
+	} else if (l->src == TL_SRC_POSTFIX) {
+		postfix_line(tr, l);
+	}
+}
+
+struct trace *
+trace_new(const struct trace_sink *sink, int64_t window, size_t max_open)
+{
+	struct trace *tr = trace_alloc(sizeof(*tr));
+
+	tr->sink = *sink;
+	tr->window = window > 0 ? window : 60;
+	tr->max_open = max_open > 0 ? max_open : 1;
+	tr->now = INT64_MIN;
+	return tr;
+}
+
+void
+trace_tick(struct trace *tr, int64_t now)
+{
+	tick(tr, now);
+}
+
+size_t
+trace_open_count(const struct trace *tr)
+{
+	return tr->nmsgs + tr->nconns;
+}
+
+static void
+collect(const char *k, size_t n, void *v, void *arg)
+{
+	struct smtpd ***pp = arg;
+
+	(void) k;
+	(void) n;
+	*(*pp)++ = v;
+}
+
+void
+trace_finish(struct trace *tr)
+{
+	struct trace_qlink *l;
+
+	tx_flush_all(tr, NULL);
+	/* connections first: their messages then see them settled */
+	while (tr->cfirst != NULL) {
+		struct trace_conn *c = tr->cfirst;
+		size_t	i;
+
+		for (i = 0; i < c->nopen; i++)
+			if (c->msgs[i] != NULL && !msg_ready(tr, c->msgs[i]))
+				c->msgs[i]->incomplete = !c->closed
+				    || c->msgs[i]->state == TRACE_MSG_OPEN;
+		conn_settle(tr, c, TRACE_END_UNKNOWN);
+	}
+	/* the rest: still in Postfix's queue (queued, not removed), or the
+	 * log ends while it was being received (incomplete) */
+	while (tr->mfirst != NULL) {
+		struct trace_msg *m = tr->mfirst;
+
+		if (m->state == TRACE_MSG_OPEN && m->mid != 0)
+			m->incomplete = true;
+		msg_emit(tr, m);
+	}
+	while ((l = tr->sq.head) != NULL)
+		smtpd_free(tr, OWNER(l, struct smtpd, q));
+	while ((l = tr->dq.head) != NULL)
+		dconn_close(tr, OWNER(l, struct dconn, q));
+	if (tr->smtpds.n > 0) {
+		struct smtpd **all = trace_alloc(tr->smtpds.n * sizeof(*all)), **p = all;
+		size_t	i, n = tr->smtpds.n;
+
+		tracemap_walk(&tr->smtpds, collect, &p);
+		for (i = 0; i < n; i++)
+			smtpd_free(tr, all[i]);
+		free(all);
+	}
+}
+
+static void
+free_dproc(const char *k, size_t n, void *v, void *arg)
+{
+	struct dproc *p = v;
+
+	(void) k;
+	(void) n;
+	(void) arg;
+	free(p->key);
+	free(p->qid);
+	free(p->relay);
+	free(p->cerr_target);
+	free(p->tx_from);
+	free(p->tx);
+	free(p);
+}
+
+void
+trace_free(struct trace *tr)
+{
+	if (tr == NULL)
+		return;
+	tracemap_walk(&tr->dprocs, free_dproc, NULL);
+	tracemap_free(&tr->dprocs);
+	tracemap_free(&tr->smtpds);
+	tracemap_free(&tr->qsmtpd);
+	tracemap_free(&tr->conns);
+	tracemap_free(&tr->msgs);
+	tracemap_free(&tr->qids);
+	strbuf_free(&tr->esa);
+	free(tr);
+}

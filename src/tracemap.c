@@ -1,0 +1,173 @@
+/*++
+ * NAME
+ *	tracemap 3
+ * SUMMARY
+ *	string-keyed hash table for esmtpguard-trace
+ * DESCRIPTION
+ *	See tracemap.h. FNV-1a over the key bytes: keys are short (a queue
+ *	ID, a decimal ID) and the hash must cost less than parsing them.
+ *--*/
+#include <config.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracemap.h"
+
+struct tracemap_node {
+	struct tracemap_node *next;
+	void   *val;
+	uint32_t hash;
+	size_t	len;
+	char	key[];
+};
+
+_Noreturn void
+trace_nomem(void)
+{
+	fputs("esmtpguard-trace: out of memory\n", stderr);
+	exit(71);			/* EX_OSERR */
+}
+
+void   *
+trace_alloc(size_t n)
+{
+	void   *p = calloc(1, n ? n : 1);
+
+	if (p == NULL)
+		trace_nomem();
+	return p;
+}
+
+char   *
+trace_strndup(const char *s, size_t n)
+{
+	char   *p = trace_alloc(n + 1);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+static uint32_t
+hash(const char *key, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char) *key++) * 16777619u;
+	return h;
+}
+
+void   *
+tracemap_get(const struct tracemap *m, const char *key, size_t len)
+{
+	struct tracemap_node *p;
+	uint32_t h;
+
+	if (m->nb == 0)
+		return NULL;
+	h = hash(key, len);
+	for (p = m->b[h & (m->nb - 1)]; p != NULL; p = p->next)
+		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0)
+			return p->val;
+	return NULL;
+}
+
+static void
+grow(struct tracemap *m)
+{
+	size_t	nb = m->nb ? m->nb * 2 : 64, i;
+	struct tracemap_node **b, *p, *next;
+
+	if ((b = calloc(nb, sizeof(*b))) == NULL)
+		trace_nomem();
+	for (i = 0; i < m->nb; i++) {
+		for (p = m->b[i]; p != NULL; p = next) {
+			next = p->next;
+			p->next = b[p->hash & (nb - 1)];
+			b[p->hash & (nb - 1)] = p;
+		}
+	}
+	free(m->b);
+	m->b = b;
+	m->nb = nb;
+}
+
+void
+tracemap_put(struct tracemap *m, const char *key, size_t len, void *val)
+{
+	struct tracemap_node *p;
+	uint32_t h = hash(key, len);
+
+	if (m->nb != 0) {
+		for (p = m->b[h & (m->nb - 1)]; p != NULL; p = p->next) {
+			if (p->hash == h && p->len == len
+			    && memcmp(p->key, key, len) == 0) {
+				p->val = val;
+				return;
+			}
+		}
+	}
+	if (m->n >= m->nb)
+		grow(m);
+	p = trace_alloc(sizeof(*p) + len + 1);
+	memcpy(p->key, key, len);
+	p->len = len;
+	p->hash = h;
+	p->val = val;
+	p->next = m->b[h & (m->nb - 1)];
+	m->b[h & (m->nb - 1)] = p;
+	m->n++;
+}
+
+void   *
+tracemap_del(struct tracemap *m, const char *key, size_t len)
+{
+	struct tracemap_node **pp, *p;
+	uint32_t h;
+	void   *val;
+
+	if (m->nb == 0)
+		return NULL;
+	h = hash(key, len);
+	for (pp = &m->b[h & (m->nb - 1)]; (p = *pp) != NULL; pp = &p->next) {
+		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0) {
+			*pp = p->next;
+			val = p->val;
+			free(p);
+			m->n--;
+			return val;
+		}
+	}
+	return NULL;
+}
+
+void
+tracemap_walk(const struct tracemap *m,
+	      void (*fn)(const char *, size_t, void *, void *), void *arg)
+{
+	struct tracemap_node *p;
+	size_t	i;
+
+	for (i = 0; i < m->nb; i++)
+		for (p = m->b[i]; p != NULL; p = p->next)
+			fn(p->key, p->len, p->val, arg);
+}
+
+void
+tracemap_free(struct tracemap *m)
+{
+	struct tracemap_node *p, *next;
+	size_t	i;
+
+	for (i = 0; i < m->nb; i++) {
+		for (p = m->b[i]; p != NULL; p = next) {
+			next = p->next;
+			free(p);
+		}
+	}
+	free(m->b);
+	memset(m, 0, sizeof(*m));
+}

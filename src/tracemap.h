@@ -1,0 +1,55 @@
+/*++
+ * NAME
+ *	tracemap 3h
+ * SUMMARY
+ *	string-keyed hash table for esmtpguard-trace
+ * DESCRIPTION
+ *	The correlator finds its open records by ICID, MID, queue ID,
+ *	process and address; each lookup is one hash of the key bytes as
+ *	they stand in the log line (no number conversion, no copy on a
+ *	miss). Chained buckets, doubled when the table is full, so that a
+ *	delete is cheap: records come and go all the time and the table
+ *	must shrink back in use as they do.
+ *
+ *	Keys are copied; values are the caller's. Not thread-safe.
+ *	Allocation failure is fatal to esmtpguard-trace (tracemap_put calls
+ *	the caller-visible trace_nomem()), so lookups never fail silently.
+ *--*/
+#ifndef ESMTPGUARD_TRACEMAP_H
+#define ESMTPGUARD_TRACEMAP_H
+
+#include <stddef.h>
+
+struct tracemap_node;
+
+struct tracemap {
+	struct tracemap_node **b;
+	size_t	nb;			/* buckets, a power of two */
+	size_t	n;			/* entries */
+};
+
+/* tracemap_get - the value stored under key[0..len), or NULL */
+void   *tracemap_get(const struct tracemap *m, const char *key, size_t len);
+
+/* tracemap_put - store (replace) the value under key */
+void	tracemap_put(struct tracemap *m, const char *key, size_t len, void *val);
+
+/* tracemap_del - remove key; returns its value or NULL */
+void   *tracemap_del(struct tracemap *m, const char *key, size_t len);
+
+/* tracemap_walk - call fn for every entry (the table must not change) */
+void	tracemap_walk(const struct tracemap *m,
+		      void (*fn)(const char *key, size_t len, void *val, void *arg),
+		      void *arg);
+
+/* tracemap_free - release the table (not the values) */
+void	tracemap_free(struct tracemap *m);
+
+/* trace_nomem - report out of memory and exit (esmtpguard-trace only) */
+_Noreturn void trace_nomem(void);
+
+/* trace_alloc, trace_strndup - allocate or exit */
+void   *trace_alloc(size_t n);
+char   *trace_strndup(const char *s, size_t n);
+
+#endif
