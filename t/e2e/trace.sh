@@ -49,9 +49,14 @@ printf '%s\n' "smtp      unix - - n - - smtp" "relay     unix - - n - - smtp" \
 pf_start
 eg_conf <<'EOF'
 sendergroup BLOCKED_SG { match = { "192.0.2.66" } policy = BLOCKED }
+sendergroup LIMITS_SG  { match = { "192.0.2.8" } policy = LIMITS }
 sendergroup ALL        { match = { "ALL" } policy = DEFAULT }
 policy BLOCKED { access = reject }
 policy DEFAULT { access = accept }
+policy LIMITS {
+  access = accept
+  match rcpt_count { gt = 1 action = reject }
+}
 EOF
 if ! eg_start; then
 	echo "Bail out! esmtpguard does not start"
@@ -82,6 +87,12 @@ sw --xclient-addr 192.0.2.7 --xclient-name mail.client.example \
 	--from x7@sender.example --to w@ok.example --header 'Subject: seven'
 sw --xclient-addr 192.0.2.66 --xclient-name bad.client.example \
 	--from x66@sender.example --to w@ok.example
+# rules: the second recipient refused (LIMITS), a header line over 998
+# drops the connection (the ASA default of DEFAULT)
+sw --xclient-addr 192.0.2.8 --xclient-name limits.client.example \
+	--from x8@sender.example --to r1@ok.example,r2@ok.example --header 'Subject: limits'
+sw --from h@sender.example --to w@ok.example --header 'Subject: long' \
+	--header "X-Long: $(head -c 1200 /dev/zero | tr '\0' x)"
 
 # everything delivered, bounced or expired, bounces delivered
 queue_empty() {
@@ -90,7 +101,7 @@ queue_empty() {
 wait_for 30 queue_empty || diag "the queue did not drain: $(postqueue -c "$PF/etc" -p 2>&1 | tail -3)"
 log_mark() { :; }
 E2E_MARK=0
-wait_for 10 eval "[ \$(count \"\$EG_LOG\" ' ICID [0-9]+ close\$') -ge 10 ]" ||
+wait_for 10 eval "[ \$(count \"\$EG_LOG\" ' ICID [0-9]+ close\$') -ge 13 ]" ||
 	diag "fewer close lines than expected"
 sinks_stop
 sleep 1
@@ -177,6 +188,28 @@ like "$OUT" '^  sender group: REJECT SG BLOCKED_SG match 192\.0\.2\.66$' "--ip: 
 tr_run --ip 127.0.0.1 --since 2000-01-01
 like "$OUT" '^  connection: +replaced by XCLIENT' "XCLIENT: the replaced milter connection is settled"
 
+# --- rules that fired ----------------------------------------------------------------
+tr_run --ip 192.0.2.8
+like "$OUT" '^  rule: +policy LIMITS matched rcpt_count gt 1: 2 action reject$' \
+	"rules: the rcpt_count hit in the record"
+like "$OUT" '<r1@ok\.example> sent' "rules: the first recipient delivered"
+unlike "$OUT" '<r2@ok\.example> (sent|deferred|bounced)' "rules: the refused one never delivered"
+tr_run --from h@sender.example
+like "$OUT" '^  rule: +policy DEFAULT matched header_line_length gt 998: [0-9]+ action drop-connection$' \
+	"rules: the header_line_length hit"
+like "$OUT" '^  received: +aborted: Dropped by policy header_line_length$' \
+	"rules: aborted, dropped by policy"
+like "$OUT" '^  MTA reply: .*4\.7\.0 .*closing connection: header_line_length .*\(ICID [0-9]+ MID [0-9]+\)' \
+	"rules: Postfix's reject joined by the IDs in it"
+like "$OUT" '^  connection: +closed by the MTA ' "rules: Postfix closed the session"
+tr_run --rejects
+in_order "$OUT" "--rejects: hits per policy, rule and action" \
+	'^Rule hits by policy, rule and action:$' \
+	'^ +1  (DEFAULT +header_line_length +drop-connection|LIMITS +rcpt_count +reject)$' \
+	'^ +1  (DEFAULT +header_line_length +drop-connection|LIMITS +rcpt_count +reject)$' \
+	'^HAT REJECT by sender group:$'
+like "$OUT" '^ +1  192\.0\.2\.8$' "--rejects: 192.0.2.8 among the top clients"
+
 # --- queries --------------------------------------------------------------------------
 qid=$(grep -E "MID $(mid_of hard) ICID [0-9]+ queue ID" "$T/eg.log" | sed -E 's/.* queue ID //')
 tr_run --qid "${qid:-X}"
@@ -193,7 +226,7 @@ like "$OUT" '^Status as of: ' "--hosts: status line"
 like "$OUT" '^ +[0-9]+\* down\.example +0 +0 +1 +1  connect to .*Connection refused$' \
 	"--hosts: down.example down, 1 soft, 1 hard, the error"
 like "$OUT" '^ +[0-9]+  hard\.example +0 +0 +0 +1  host 127\.0\.0\.1' "--hosts: hard.example 1 hard bounce"
-like "$OUT" '^ +[0-9]+  ok\.example +0 +4 +0 +0 ' "--hosts: ok.example 4 delivered"
+like "$OUT" '^ +[0-9]+  ok\.example +0 +5 +0 +0 ' "--hosts: ok.example 5 delivered"
 like "$OUT" '^ +[0-9]+  sender\.example +0 +3 ' "--hosts: 3 bounces delivered to the senders"
 # a log that ends before the expiry: the deferred recipient is still active
 sqid=$(grep -E "MID $(mid_of soft) ICID [0-9]+ queue ID" "$T/eg.log" | sed -E 's/.* queue ID //')
