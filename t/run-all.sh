@@ -1,9 +1,12 @@
 #!/bin/bash
 # run-all.sh - run the whole test suite from a fresh clone, as root on
 # Debian 12: install what is missing, build out of tree in _build/ with
-# warnings as errors, `make check`, show the logs of what failed, and end
-# with one line "N passed, M failed". Exit status 0 only when nothing failed
-# and something passed. .ci/run calls this.
+# warnings as errors, `make check`, show the logs of what failed; then the
+# same unit and end-to-end tests again in _build-asan/ under ASan+UBSan with
+# leak checks, and the threaded tests in _build-tsan/ under TSan. It ends
+# with one line "N passed, M failed" summing every step. Exit status 0 only
+# when nothing failed and something passed. .ci/run calls this.
+# RUN_ALL_SANITIZERS=no skips the two sanitizer trees (a quick local run).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
@@ -43,21 +46,71 @@ if ! make -j2 >make.out 2>&1; then
 	totals 0 1
 fi
 
+PASS=0 FAILED=0
+
+# count_log STEP - add a test-suite.log's counts to the totals; show the
+# log when something in it failed
+count_log() {
+	local pass fail error xpass failed
+	if [ ! -f test-suite.log ]; then
+		echo "run-all: $1: make check did not run the tests (no test-suite.log)"
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	pass=$(num PASS) fail=$(num FAIL) error=$(num ERROR) xpass=$(num XPASS)
+	failed=$(( ${fail:-0} + ${error:-0} + ${xpass:-0} ))
+	PASS=$((PASS + ${pass:-0})) FAILED=$((FAILED + failed))
+	if [ "$failed" -gt 0 ]; then
+		step "$1: test-suite.log (the tests that failed)"
+		cat test-suite.log
+	fi
+}
+num() { sed -n "s/^# $1: *\\([0-9][0-9]*\\).*/\\1/p" test-suite.log | head -1; }
+
 step "make check"
 rm -f test-suite.log
 make -j2 check
-if [ ! -f test-suite.log ]; then
-	echo "run-all: make check did not run the tests (no test-suite.log)"
-	totals 0 1
+count_log "make check"
+
+# sanitized DIR KIND TESTS... - configure and build DIR with
+# --enable-sanitizers=KIND and run TESTS (all when none) under it. Every
+# report lands in DIR/san/ (daemons have no terminal): each report file is
+# one failure even when the process that wrote it exited 0.
+sanitized() {
+	local dir=$1 kind=$2 f n=0
+	shift 2
+	step "configure --enable-sanitizers=$kind (in ${dir##*/}/)"
+	mkdir -p "$dir" && cd "$dir" || exit 1
+	if ! "$top/configure" --enable-werror --enable-sanitizers="$kind" -q ||
+	   ! make -j2 >make.out 2>&1; then
+		tail -n 60 config.log make.out 2>/dev/null
+		echo "run-all: the $kind-sanitized build failed"
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	rm -rf san test-suite.log && mkdir san
+	step "make check under $kind sanitizers${1:+ ($*)}"
+	# halt on the first finding; allocator_may_return_null: the strbuf
+	# tests ask malloc for more than the address space on purpose
+	ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:allocator_may_return_null=1:log_path=$dir/san/asan" \
+	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$dir/san/ubsan" \
+	TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$dir/san/tsan" \
+		make -j2 check ${1:+TESTS="$*"}
+	count_log "$kind sanitizers"
+	for f in san/*; do
+		[ -f "$f" ] || continue
+		step "$kind sanitizer report $f"
+		head -n 80 "$f"
+		n=$((n + 1))
+	done
+	FAILED=$((FAILED + n))
+}
+
+if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
+	sanitized "$top/_build-asan" address
+	sanitized "$top/_build-tsan" thread \
+		t/unit/check_peer t/unit/check_conf t/unit/check_idalloc
 fi
 
-num() { sed -n "s/^# $1: *\\([0-9][0-9]*\\).*/\\1/p" test-suite.log | head -1; }
-pass=$(num PASS) fail=$(num FAIL) error=$(num ERROR) xpass=$(num XPASS)
-pass=${pass:-0} failed=$(( ${fail:-0} + ${error:-0} + ${xpass:-0} ))
-
-if [ "$failed" -gt 0 ]; then
-	step "test-suite.log (the tests that failed)"
-	cat test-suite.log
-fi
 echo
-totals "$pass" "$failed"
+totals "$PASS" "$FAILED"

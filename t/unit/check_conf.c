@@ -10,6 +10,7 @@
  *--*/
 #include <config.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,6 +609,51 @@ START_TEST(snapshot_refs)
 }
 END_TEST
 
+/*
+ * Reload under load: readers pin and drop snapshots while the main thread
+ * installs new ones, as milter threads do during SIGHUP. Each pinned
+ * snapshot must stay whole until released; the TSan build runs this.
+ */
+#define READERS	4
+#define READS	3000
+#define RELOADS	200
+
+static void *
+reader(void *arg)
+{
+	long   *seen = arg;
+	int	i;
+
+	for (i = 0; i < READS; i++) {
+		struct conf *c = conf_acquire();
+
+		if (c != NULL && (conf_policy(c, "A") || conf_policy(c, "B")))
+			++*seen;
+		conf_release(c);
+	}
+	return NULL;
+}
+
+START_TEST(snapshot_reload_threads)
+{
+	pthread_t tid[READERS];
+	long	seen[READERS] = {0};
+	int	i;
+
+	conf_install(load_ok("policy A { }\n"));
+	for (i = 0; i < READERS; i++)
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, reader, &seen[i]), 0);
+	for (i = 0; i < RELOADS; i++)
+		conf_install(load_ok(i % 2 ? "policy A { }\n" : "policy B { }\n"));
+	for (i = 0; i < READERS; i++) {
+		ck_assert_int_eq(pthread_join(tid[i], NULL), 0);
+		ck_assert_int_eq(seen[i], READS);
+	}
+	conf_install(NULL);
+	ck_assert_ptr_null(conf_acquire());
+}
+END_TEST
+
 static int option_count;
 
 static void
@@ -666,6 +712,7 @@ suite(void)
 
 	tc = tcase_create("snapshots");
 	tcase_add_test(tc, snapshot_refs);
+	tcase_add_test(tc, snapshot_reload_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }
