@@ -6,7 +6,6 @@
 # leak checks, and the threaded tests in _build-tsan/ under TSan. It ends
 # with one line "N passed, M failed" summing every step. Exit status 0 only
 # when nothing failed and something passed. .ci/run calls this.
-# RUN_ALL_SANITIZERS=no skips the two sanitizer trees (a quick local run).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
@@ -76,6 +75,7 @@ count_log "make check"
 # --enable-sanitizers=KIND and run TESTS (all when none) under it. Every
 # report lands in DIR/san/ (daemons have no terminal): each report file is
 # one failure even when the process that wrote it exited 0.
+# RUN_ALL_SANITIZERS=no skips both trees.
 sanitized() {
 	local dir=$1 kind=$2 f n=0
 	shift 2
@@ -98,7 +98,8 @@ sanitized() {
 		make -j2 check ${1:+TESTS="$*"}
 	count_log "$kind sanitizers"
 	for f in san/*; do
-		[ -f "$f" ] || continue
+		# allocator_may_return_null still logs a warning: not a finding
+		grep -Eq 'ERROR: |runtime error|WARNING: ThreadSanitizer' "$f" || continue
 		step "$kind sanitizer report $f"
 		head -n 80 "$f"
 		n=$((n + 1))
