@@ -7,7 +7,7 @@ set -eu
 PKGS="autoconf automake libtool pkg-config make gcc
 libmilter-dev libspf2-dev libconfuse-dev check zlib1g-dev
 postfix swaks miltertest dnsmasq-base iproute2 mandoc util-linux
-logrotate"
+logrotate dpkg-dev debhelper build-essential"
 
 missing=
 for p in $PKGS; do
