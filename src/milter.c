@@ -13,7 +13,8 @@
  *	that list replaces the stage's default list, so it names every
  *	macro we read at that stage; Postfix never sends {if_addr} (we use
  *	{daemon_addr}) and prefixes IPv6 client addresses with "IPv6:"
- *	(the session strips it).
+ *	(the session strips it). Sendmail's {daemon_addr} is where the
+ *	daemon listens, not where the client arrived (see if_addr below).
  *--*/
 #include <config.h>
 
@@ -129,6 +130,27 @@ set_qid(SMFICTX *ctx, struct session *s)
 	session_set_qid(s, macro(ctx, "i"));
 }
 
+/*
+ * if_addr - the address the client reached, or NULL. Sendmail's {if_addr}
+ * is exactly that, but only for a non-loopback interface; its
+ * {daemon_addr} is the listening address, a wildcard when the daemon
+ * listens on every interface, which says nothing. Postfix sends no
+ * {if_addr}, and its {daemon_addr} is the address the client reached.
+ */
+static const char *
+if_addr(SMFICTX *ctx)
+{
+	const char *a = macro(ctx, "{if_addr}");
+
+	if (a != NULL && *a != 0)
+		return a;
+	a = macro(ctx, "{daemon_addr}");
+	if (a != NULL && (strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0
+			  || strcmp(a, "IPv6:::") == 0))
+		return NULL;
+	return a;
+}
+
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -185,9 +207,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		c.client_addr = addr;
 	c.client_resolve = macro(ctx, "{client_resolve}");
 	c.client_ptr = macro(ctx, "{client_ptr}");
-	c.if_addr = macro(ctx, "{daemon_addr}");
-	if (c.if_addr == NULL)
-		c.if_addr = macro(ctx, "{if_addr}");
+	c.if_addr = if_addr(ctx);
 	c.mta_name = macro(ctx, "j");
 	c.header_leadspc = smfi_getpriv(ctx) == &leadspc_marker;
 
