@@ -65,7 +65,8 @@ diag_logs() {
 	E2E_SHOW=
 	diag_file "$EG_LOG"
 	diag_file "$T/esmtpguard.stderr" 10
-	diag_file "$PF/log/maillog" 10
+	[ -f "$PF/log/maillog" ] && diag_file "$PF/log/maillog" 10
+	[ -f "$SM/log/traffic.log" ] && diag_file "$SM/log/traffic.log" 10
 	[ -s "$T/last.out" ] && diag_file "$T/last.out" 15
 	return 0
 }
@@ -173,6 +174,7 @@ e2e_cleanup() {
 	local rc=$?
 	[ -n "$EG_PID" ] && eg_kill9 >/dev/null 2>&1
 	pf_stop >/dev/null 2>&1
+	sm_stop >/dev/null 2>&1
 	if [ "${E2E_KEEP:-}" = 1 ] || [ "$E2E_FAILED" -gt 0 ]; then
 		echo "# test files kept in $T"
 	else
@@ -237,6 +239,52 @@ pf_stop() {
 # pf_healthy - Postfix logged nothing fatal (a fatal smtpd throttles and
 # clients then time out without a banner)
 pf_healthy() { ! grep -Eq 'fatal|throttling' "$PF/log/maillog" 2>/dev/null; }
+
+# --- private Sendmail (reference/mta-behaviour.md §5) --------------------
+# contrib/sendmail-instance.sh in $SM, listening on 127.0.0.1:$SM_PORT
+# (default E2E_PORT), no queue runner: accepted mail stays in $SM/queue.
+# SM_EXTRA: extra .mc lines (e.g. a second DAEMON_OPTIONS).
+SM=$T/sm
+SM_PID=
+
+# sm_available - the unpacked Sendmail is there (contrib/deps.sh)
+sm_available() { [ -x "$(bash "$top_srcdir/contrib/sendmail-instance.sh" --binary)" ]; }
+
+# sm_listening PORT - something listens on PORT (ss: no connection made,
+# so no session reaches esmtpguard)
+sm_listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+
+sm_start() {
+	local bin
+	bin=$(bash "$top_srcdir/contrib/sendmail-instance.sh" --binary)
+	[ -f "$SM/etc/sendmail.cf" ] ||
+		bash "$top_srcdir/contrib/sendmail-instance.sh" "$SM" \
+		    "${SM_PORT:-$E2E_PORT}" "$SOCK" mx.test.example "${SM_EXTRA:-}" \
+		    >"$T/sendmail-setup.out" 2>&1 || {
+		echo "Bail out! private Sendmail cannot be set up"
+		sed 's/^/# /' "$T/sendmail-setup.out"
+		exit 1
+	}
+	# -bD: daemon in the foreground, so $! is the daemon; -X: transcript
+	"$bin" -C "$SM/etc/sendmail.cf" -bD -X "$SM/log/traffic.log" \
+		>>"$SM/log/sendmail.out" 2>&1 &
+	SM_PID=$!
+	if ! wait_for 10 sm_listening "${SM_PORT:-$E2E_PORT}"; then
+		echo "Bail out! private Sendmail does not listen"
+		sed 's/^/# /' "$SM/log/sendmail.out" 2>/dev/null
+		exit 1
+	fi
+}
+
+sm_stop() {
+	[ -n "$SM_PID" ] || return 0
+	kill -TERM "$SM_PID" 2>/dev/null
+	wait_for 20 eval "! alive $SM_PID"
+	SM_PID=
+}
+
+# sm_queued ID - Sendmail holds message ID in its queue (qf and df files)
+sm_queued() { [ -f "$SM/queue/qf$1" ] && [ -f "$SM/queue/df$1" ]; }
 
 # --- esmtpguard ---------------------------------------------------------
 # eg_conf [FILE] < body - write a configuration: the private globals, then
