@@ -10,8 +10,11 @@
 E2E_PORT=25252
 ANY_PORT=25253		# a second listener on 0.0.0.0
 SM_EXTRA="DAEMON_OPTIONS(\`Port=$ANY_PORT, Addr=0.0.0.0, Name=MTA-ANY')dnl"
+MTA_ACCEPTED='250 2\.0\.0 [0-9A-Za-z]+ Message accepted'
 # shellcheck source=t/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=t/e2e/scenarios.sh
+. "$(dirname "$0")/scenarios.sh"
 
 sm_available || skip_all "no unpacked Sendmail (contrib/deps.sh puts it in /var/cache/esmtpguard)"
 for tool in m4 ss; do
@@ -37,131 +40,26 @@ sm_start
 # accepted_id - the queue ID of Sendmail's last "250 2.0.0 ID Message
 # accepted for delivery" in last.out
 accepted_id() {
-	sed -nE 's/^<- +250 2\.0\.0 ([0-9A-Za-z]+) Message accepted.*/\1/p' "$T/last.out" | tail -1
-}
-# qid_of MID - the queue ID esmtpguard logged for MID
-qid_of() {
-	sed -nE "s/.*MID $1 ICID [0-9]+ queue ID ([0-9A-Za-z]+)\$/\\1/p" "$T/new.log" | head -1
+	sed -nE 's/^<[-3] +250 2\.0\.0 ([0-9A-Za-z]+) Message accepted.*/\1/p' "$T/last.out" | tail -1
 }
 
-# --- 1. a normal message, two recipients ---
-log_mark
-sw --from a@sender.example --to b@rcpt.example,c@rcpt.example \
-	--header 'Subject: hello' --header 'Message-Id: <m1@sender.example>' \
-	--body 'line one'
-like "$T/last.out" '^<- +250 2\.0\.0 [0-9A-Za-z]+ Message accepted' "normal: Sendmail accepted the message"
+# --- 1-4: the scenarios both MTAs pass alike (scenarios.sh), and where
+# Sendmail's queue ID ("i", from connect on, new per transaction) lands ---
+sc_normal
 smid=$(accepted_id)
-wait_close
-icid=$(icid_of 'address 127\.0\.0\.1 ')
-mid=$(mids_of "${icid:-X}" | head -1)
-ok "normal: ICID and MID logged" test -n "$icid" -a -n "$mid"
-: "${icid:=X}" "${mid:=X}"
-in_order "$T/new.log" "normal: the full line sequence, in order" \
-	"New SMTP ICID $icid interface 127\.0\.0\.1 address 127\.0\.0\.1 reverse dns host localhost verified yes\$" \
-	"ICID $icid ACCEPT SG ALL match ALL SBRS not enabled\$" \
-	"Start MID $mid ICID $icid\$" \
-	"MID $mid ICID $icid From: <a@sender\.example>\$" \
-	"MID $mid ICID $icid RID 0 To: <b@rcpt\.example>\$" \
-	"MID $mid ICID $icid RID 1 To: <c@rcpt\.example>\$" \
-	"MID $mid ICID $icid queue ID [0-9A-Za-z]+\$" \
-	"MID $mid Message-ID '<m1@sender\.example>'\$" \
-	"MID $mid Subject 'hello'\$" \
-	"MID $mid ready [0-9]+ bytes from <a@sender\.example>\$" \
-	"Message finished MID $mid done\$" \
-	"ICID $icid close\$"
-all_esa() { [ -s "$T/new.log" ] && ! grep -Evq "$ESA_TS" "$T/new.log"; }
-ok "normal: every line in ESA file format (date Info: text)" all_esa
-unlike "$T/new.log" "Message aborted MID $mid|ICID $icid lost" "normal: neither aborted nor lost"
-is "$(count "$T/new.log" "queue ID ")" 1 "normal: one queue ID line"
-is "$(qid_of "$mid")" "${smid:-none}" \
+is "$SC_QID" "${smid:-none}" \
 	"normal: the logged queue ID is the one in Sendmail's 250 reply"
 ok "normal: Sendmail holds the message in its queue" sm_queued "${smid:-none}"
 is "$(grep -c '^H??X-ESMTPGuard-ID: ' "$SM/queue/qf${smid:-none}" 2>/dev/null)" 1 \
 	"normal: the id_header is added once"
-has "$SM/queue/qf${smid:-none}" "X-ESMTPGuard-ID: ICID=$icid MID=$mid" \
-	"normal: id_header X-ESMTPGuard-ID: ICID=$icid MID=$mid in the queued message"
-
-# --- 2. MAIL + RCPT, then QUIT ---
-log_mark
-sw --from q@sender.example --to b@rcpt.example --quit-after RCPT
-wait_close
-icid=$(icid_of 'address 127\.0\.0\.1 ')
-mid=$(mids_of "${icid:-X}" | head -1)
-ok "quit: ICID and MID logged" test -n "$icid" -a -n "$mid"
-: "${icid:=X}" "${mid:=X}"
-in_order "$T/new.log" "quit: aborted, finished aborted, close" \
-	"Start MID $mid ICID $icid\$" \
-	"MID $mid ICID $icid From: <q@sender\.example>\$" \
-	"MID $mid ICID $icid RID 0 To: <b@rcpt\.example>\$" \
-	"Message aborted MID $mid Receiving aborted\$" \
-	"Message finished MID $mid aborted\$" \
-	"ICID $icid close\$"
-unlike "$T/new.log" "ICID $icid lost" "quit: no 'lost' line (QUIT before DATA)"
-unlike "$T/new.log" "Message finished MID $mid done" "quit: not done"
-qid=$(qid_of "$mid")
-ok "quit: nothing of the transaction is queued" test ! -e "$SM/queue/qf${qid:-none}"
-
-# --- 3. connection lost mid-DATA ---
-log_mark
-smtp_open
-smtp_cmd "EHLO client.test.example"
-smtp_cmd "MAIL FROM:<d@sender.example>"
-smtp_cmd "RCPT TO:<b@rcpt.example>"
-smtp_cmd "DATA"
-is "${SMTP_REPLY%% *}" 354 "drop: DATA accepted (354)"
-smtp_send "Subject: never finished"
-smtp_send ""
-smtp_send "half a body"
-smtp_close
-wait_close
-icid=$(icid_of 'address 127\.0\.0\.1 ')
-mid=$(mids_of "${icid:-X}" | head -1)
-ok "drop: ICID and MID logged" test -n "$icid" -a -n "$mid"
-: "${icid:=X}" "${mid:=X}"
-in_order "$T/new.log" "drop: Receiving aborted, finished aborted, lost, close" \
-	"Start MID $mid ICID $icid\$" \
-	"Message aborted MID $mid Receiving aborted\$" \
-	"Message finished MID $mid aborted\$" \
-	"ICID $icid lost\$" \
-	"ICID $icid close\$"
-unlike "$T/new.log" "Receiving aborted by sender" "drop: not 'by sender'"
-
-# --- 4. RSET between two messages: each transaction has its own queue
-# ID (Sendmail's "i" changes per transaction) ---
-log_mark
-smtp_open
-smtp_cmd "EHLO client.test.example"
-smtp_cmd "MAIL FROM:<r1@sender.example>"
-smtp_cmd "RCPT TO:<b@rcpt.example>"
-smtp_cmd "RSET"
-smtp_cmd "MAIL FROM:<r2@sender.example>"
-smtp_cmd "RCPT TO:<b@rcpt.example>"
-smtp_cmd "DATA"
-smtp_send "Subject: second"
-smtp_send "Message-Id: <r2@sender.example>"
-smtp_send ""
-smtp_send "body"
-smtp_cmd "."
-like "$T/last.out" '^<- 250 2\.0\.0 [0-9A-Za-z]+ Message accepted' "rset: the second message is accepted"
+has "$SM/queue/qf${smid:-none}" "X-ESMTPGuard-ID: ICID=$SC_ICID MID=$SC_MID" \
+	"normal: id_header X-ESMTPGuard-ID: ICID=$SC_ICID MID=$SC_MID in the queued message"
+sc_quit
+ok "quit: nothing of the transaction is queued" test ! -e "$SM/queue/qf${SC_QID:-none}"
+sc_drop
+sc_rset
 smid=$(accepted_id)
-smtp_cmd "QUIT"
-smtp_close
-wait_close
-icid=$(icid_of 'address 127\.0\.0\.1 ')
-mapfile -t mids < <(mids_of "${icid:-X}")
-is "${#mids[@]}" 2 "rset: two MIDs in one ICID"
-m1=${mids[0]:-X} m2=${mids[1]:-X}
-in_order "$T/new.log" "rset: first aborted by sender, second done, then close" \
-	"MID $m1 ICID $icid From: <r1@sender\.example>\$" \
-	"Message aborted MID $m1 Receiving aborted by sender\$" \
-	"Message finished MID $m1 aborted\$" \
-	"Start MID $m2 ICID $icid\$" \
-	"MID $m2 ICID $icid From: <r2@sender\.example>\$" \
-	"MID $m2 Subject 'second'\$" \
-	"Message finished MID $m2 done\$" \
-	"ICID $icid close\$"
-unlike "$T/new.log" "ICID ${icid:-X} lost" "rset: no 'lost' line"
-q1=$(qid_of "$m1") q2=$(qid_of "$m2")
+q1=$(sc_qid_of "$SC_M1") q2=$(sc_qid_of "$SC_M2")
 is "$q2" "${smid:-none}" "rset: the second message's queue ID is Sendmail's (250 reply)"
 ok "rset: the reset transaction had a queue ID of its own" \
 	test -n "$q1" -a "$q1" != "$q2"
@@ -172,7 +70,7 @@ log_mark
 smtp_open
 smtp_cmd "EHLO client.test.example"
 smtp_cmd "XFOO bar baz"
-like "$T/last.out" '^<- 500 5\.5\.1 Command unrecognized: "XFOO bar baz"' \
+like "$T/last.out" '^<3 500 5\.5\.1 Command unrecognized: "XFOO bar baz"' \
 	"unknown: Sendmail answers 500 with the whole line"
 smtp_cmd "MAIL FROM:<u@sender.example>"
 smtp_cmd $'XBAR \x01'
@@ -194,7 +92,7 @@ smtp_cmd "RCPT TO:<b@rcpt.example>"
 smtp_cmd "DATA"
 printf 'Subject: smuggled\r\n\r\nbare\nline feed\r\n.\r\n' >&3
 smtp_read
-like "$T/last.out" '^<- 421 4\.5\.0 Bare linefeed' "bare LF: Sendmail answers 421 4.5.0"
+like "$T/last.out" '^<3 421 4\.5\.0 Bare linefeed' "bare LF: Sendmail answers 421 4.5.0"
 smtp_close
 wait_close
 icid=$(icid_of 'address 127\.0\.0\.1 ')
@@ -239,7 +137,7 @@ is "${EG_STATUS:-none}" 0 "SIGTERM: exit status 0"
 smtp_open
 smtp_cmd "EHLO client.test.example"
 smtp_cmd "MAIL FROM:<down@sender.example>"
-like "$T/last.out" '^<- 451 4\.3\.2 ' "esmtpguard down: MAIL FROM gets 451 4.3.2 (F=T)"
+like "$T/last.out" '^<3 451 4\.3\.2 ' "esmtpguard down: MAIL FROM gets 451 4.3.2 (F=T)"
 smtp_cmd "QUIT"
 smtp_close
 done_testing
