@@ -11,13 +11,16 @@
 # purged at the end (the esmtpguard user stays, as after any purge).
 #
 # Skipped when not root, without dpkg-buildpackage and debhelper
-# (contrib/deps.sh installs them), or when an esmtpguard package is
-# already installed (it is not ours to replace).
+# (contrib/deps.sh installs them), when an esmtpguard package is already
+# installed (it is not ours to replace), or in a sanitizer build (the
+# package is built without them; the plain run has tested it).
 E2E_PORT=25257
 PF_EXTRA="smtpd_recipient_restrictions = check_client_access static:HOLD"
 # shellcheck source=t/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+grep -q -- '--enable-sanitizers' "$top_builddir/config.status" 2>/dev/null &&
+	skip_all "sanitizer build: the package builds without sanitizers, the plain run tests it"
 for tool in dpkg-buildpackage dh setpriv; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		skip_all "$tool not installed (contrib/deps.sh installs it)"
