@@ -1,8 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2034,SC2119
-# sendmail.sh - the session log through a real private Sendmail (the
-# INPUT_MAIL_FILTER line of contrib/sendmail/esmtpguard.mc), the scenarios
-# of session.sh plus what Sendmail does differently (reference/mta-
+# sendmail.sh - the session log and the inspection rules through a real
+# private Sendmail (the INPUT_MAIL_FILTER line of contrib/sendmail/
+# esmtpguard.mc): the scenarios of session.sh, the ASA defaults and actions
+# of rules.sh, and what Sendmail does differently (reference/mta-
 # behaviour.md §3, §5): a queue ID from connect on and a new one per
 # transaction, {if_addr} and a {daemon_addr} that is the listening address,
 # {client_ptr} "[addr]" for a client without a name, the whole line of an
@@ -20,16 +21,24 @@ sm_available || skip_all "no unpacked Sendmail (contrib/deps.sh puts it in /var/
 for tool in m4 ss; do
 	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed (contrib/deps.sh installs it)"
 done
-# addresses of this test's own network namespace: the MTA's interface and
-# a client without a name
-ip addr add 192.0.2.1/32 dev lo && ip addr add 192.0.2.10/32 dev lo ||
+# addresses of this test's own network namespace: the MTA's interface, a
+# client without a name, a relay
+ip addr add 192.0.2.1/32 dev lo && ip addr add 192.0.2.10/32 dev lo &&
+	ip addr add 198.51.100.7/32 dev lo ||
 	skip_all "cannot add addresses to lo in the test namespace"
 
+# 198.51.100.7 relays; 192.0.2.10 gets limits Sendmail's own do not hide
 eg_conf <<'EOF'
-sendergroup RELAY_SG { match = { "10.0.0.0/8" } policy = TRUSTED }
-sendergroup ALL      { match = { "ALL" } policy = DEFAULT }
+sendergroup RELAY_SG  { match = { "198.51.100.0/24" } policy = TRUSTED }
+sendergroup LIMITS_SG { match = { "192.0.2.10" } policy = LIMITS }
+sendergroup ALL       { match = { "ALL" } policy = DEFAULT }
 policy TRUSTED { access = relay }
 policy DEFAULT { access = accept }
+policy LIMITS {
+  access = accept
+  match sender_address_length { gt = 100 action = drop-connection }
+  match rcpt_count            { gt = 2 action = reject }
+}
 EOF
 if ! eg_start; then
 	echo "Bail out! esmtpguard does not start"
@@ -130,7 +139,122 @@ like "$T/new.log" "New SMTP ICID [0-9]+ interface unknown address 127\.0\.0\.1 "
 	"wildcard listener: interface unknown"
 unlike "$T/new.log" 'interface 0\.0\.0\.0' "wildcard listener: 0.0.0.0 is not logged as the interface"
 
-# --- 9. esmtpguard down: F=T makes MAIL FROM fail temporarily ---
+# --- 9. the ASA defaults and actions through Sendmail ---
+long() { head -c "$2" /dev/zero | tr '\0' "$1"; }
+rcpts() {
+	local i list=
+	for i in $(seq 1 "$1"); do list=$list${list:+,}r$i@rcpt.example; done
+	echo "$list"
+}
+queued() { find "$SM/queue" -name 'qf*' | wc -l; }
+# swaks_from ADDR ARGS... - swaks from a client address of the namespace
+swaks_from() {
+	timeout 60 swaks --server "127.0.0.1:$E2E_PORT" --local-interface "$1" \
+		--timeout 20 --helo client.test.example "${@:2}" >"$T/last.out" 2>&1
+}
+# dropped RULE WHAT DESC - after a client action: the 421 naming RULE, the
+# hit "matched RULE WHAT action drop-connection", the message ended as
+# dropped, nothing more in the queue than $before
+dropped() {
+	like "$T/last.out" "421 4\.7\.0 mx\.test\.example closing connection: $1" \
+		"$1: 421 closing connection"
+	wait_close
+	like "$T/new.log" "ESMTP policy [A-Z_]+ matched $1 $2 action drop-connection\$" \
+		"$1: the hit is logged"
+	like "$T/new.log" "Message aborted MID [0-9]+ Dropped by policy $1\$" \
+		"$1: the message is dropped"
+	is "$(queued)" "$before" "$1: nothing queued"
+}
+
+# cmd_line_length: Sendmail refuses a HELO name that long itself, but
+# passes an unknown command whole, arguments included (Postfix: the verb)
+log_mark
+: >"$T/last.out"
+c_open 4
+c_cmd 4 "EHLO client.test.example"
+c_cmd 4 "XFOO $(long x 600)"
+like "$T/last.out" "^<4 421 4\.7\.0 mx\.test\.example closing connection: cmd_line_length exceeds 512 \(ICID [0-9]+\)\$" \
+	"cmd_line_length: a 605-byte unknown command gets 421 with the ICID"
+c_cmd 4 "NOOP"
+is "$C_REPLY" "(closed)" "cmd_line_length: Sendmail closed the connection"
+c_close 4
+wait_close
+like "$T/new.log" "ICID [0-9]+ ESMTP policy DEFAULT matched cmd_line_length gt 512: 605 action drop-connection\$" \
+	"cmd_line_length: the hit is logged without MID"
+
+log_mark
+before=$(queued)
+sw --from a@sender.example --to "$(rcpts 101)" --body x
+dropped rcpt_count "gt 100: 101"
+unlike "$T/new.log" "RID 100 " "rcpt_count: no RID 100"
+
+log_mark
+before=$(queued)
+sw --from a@sender.example --to b@rcpt.example --header "X-Long: $(long v 1100)" --body x
+dropped header_line_length "gt 998: 1108"
+
+log_mark
+before=$(queued)
+sw --from a@sender.example --to 'b|c@rcpt.example' --body x
+dropped pipe_in_address "gt 0: <b\|c@rcpt\.example>"
+
+log_mark
+before=$(queued)
+sw --from a@sender.example --to b@rcpt.example --body "$(long b 1200)"
+like "$T/last.out" "^<- +$MTA_ACCEPTED" "body_line_length: accepted (action log)"
+wait_close
+like "$T/new.log" "ESMTP policy DEFAULT matched body_line_length gt 998: 1200 action log\$" \
+	"body_line_length: the hit is logged"
+is "$(queued)" "$((before + 1))" "body_line_length: the message is queued"
+
+log_mark
+: >"$T/last.out"
+c_open 4
+c_cmd 4 "EHLO client.test.example"
+c_cmd 4 "XFOO bar"
+c_cmd 4 "QUIT"
+c_close 4
+wait_close
+in_order "$T/new.log" "unknown_commands: the whole line, then the hit (no MID)" \
+	"ICID [0-9]+ Unknown command: XFOO bar\$" \
+	"ICID [0-9]+ ESMTP policy DEFAULT matched unknown_commands gt 0: 1 action log\$"
+
+# sender_address_length: Sendmail refuses addresses over 256 bytes itself,
+# so the ASA's 320 never reaches the milter; a lower limit does
+log_mark
+sw --from "$(long s 321)@sender.example" --to b@rcpt.example --body x
+like "$T/last.out" "^<\*\* +553 5\.1\.0 " "sender_address_length: Sendmail refuses 336 bytes itself (553)"
+wait_close
+unlike "$T/new.log" "matched sender_address_length" "sender_address_length: the milter never saw it"
+log_mark
+before=$(queued)
+swaks_from 192.0.2.10 --from "$(long s 150)@sender.example" --to b@rcpt.example --body x
+dropped sender_address_length "gt 100: 165"
+
+# reject: the third recipient is refused, the message goes with two
+log_mark
+before=$(queued)
+swaks_from 192.0.2.10 --from a@sender.example --to "$(rcpts 3)" --body x
+like "$T/last.out" "^<\*\* +552 5\.5\.3 .*Too many recipients" "rcpt_count reject: the 3rd RCPT gets 552 5.5.3"
+like "$T/last.out" "^<- +$MTA_ACCEPTED" "rcpt_count reject: the message goes to the other two"
+wait_close
+like "$T/new.log" "ESMTP policy LIMITS matched rcpt_count gt 2: 3 action reject\$" \
+	"rcpt_count reject: the hit is logged"
+is "$(queued)" "$((before + 1))" "rcpt_count reject: one message queued"
+
+# relay: the same traffic passes untouched, and is logged
+log_mark
+before=$(queued)
+swaks_from 198.51.100.7 --from a@sender.example --to "$(rcpts 101)" \
+	--header "X-Long: $(long v 1100)" --body x
+like "$T/last.out" "^<- +$MTA_ACCEPTED" "relay: 101 recipients and a long header pass"
+wait_close
+like "$T/new.log" "ICID [0-9]+ RELAY SG RELAY_SG match 198\.51\.100\.0/24 SBRS not enabled\$" \
+	"relay: the HAT line says RELAY"
+unlike "$T/new.log" "ESMTP policy" "relay: no rule fires"
+is "$(queued)" "$((before + 1))" "relay: the message is queued"
+
+# --- 10. esmtpguard down: F=T makes MAIL FROM fail temporarily ---
 ok "esmtpguard still running" alive "$EG_PID"
 eg_stop
 is "${EG_STATUS:-none}" 0 "SIGTERM: exit status 0"
