@@ -26,6 +26,7 @@
 #include "bodyline.h"
 #include "escape.h"
 #include "log.h"
+#include "mime.h"
 #include "peer.h"
 #include "session.h"
 #include "stats.h"
@@ -46,7 +47,9 @@ struct msg {
 	uint64_t header_bytes;
 	unsigned long to_fields;
 	uint32_t fired;		/* log-only rules already reported */
+	unsigned mime_reported;	/* MIME anomalies already logged */
 	struct bodyline body;
+	struct mime_scan mime;
 };
 
 struct session {
@@ -178,6 +181,7 @@ msg_reset(struct session *s)
 	strbuf_free(&s->msg.subject);
 	memset(&s->msg, 0, sizeof(s->msg));
 	bodyline_init(&s->msg.body);
+	mime_scan_init(&s->msg.mime);
 }
 
 /* log_qid - the queue ID line, once per message, as soon as known */
@@ -792,6 +796,8 @@ session_header(struct session *s, const char *name, const char *value,
 		return;
 	if (strcasecmp(name, "To") == 0)
 		m->to_fields++;
+	if (rule_on(s, RULE_MIME_FILENAME_LENGTH))
+		mime_scan_header(&m->mime, name, shown);
 	(void) (check(s, RULE_HEADER_LINE_LENGTH,
 		      header_longest_line(name, value, space), NULL,
 		      SCOPE_MESSAGE, v)
@@ -819,6 +825,22 @@ session_eoh(struct session *s, struct verdict *v)
 			 strbuf_str(&m->subject));
 }
 
+/* mime_anomalies - log each new kind of MIME anomaly once per message */
+
+static void
+mime_anomalies(struct session *s)
+{
+	struct msg *m = &s->msg;
+	unsigned seen = mime_scan_anomalies(&m->mime), bit;
+
+	for (bit = 1; bit != 0 && (seen & ~m->mime_reported) != 0; bit <<= 1)
+		if ((seen & bit) != 0 && (m->mime_reported & bit) == 0) {
+			m->mime_reported |= bit;
+			log_info("MID %" PRIu64 " ICID %" PRIu64 " MIME: %s",
+				 m->mid, s->icid, mime_scan_anomaly_text(bit));
+		}
+}
+
 /* body_checks - the rules measured over the body so far */
 
 static bool
@@ -826,8 +848,11 @@ body_checks(struct session *s, struct verdict *v)
 {
 	struct msg *m = &s->msg;
 
+	mime_anomalies(s);
 	return check(s, RULE_BODY_LINE_LENGTH, bodyline_max(&m->body), NULL,
 		     SCOPE_MESSAGE, v)
+	    || check(s, RULE_MIME_FILENAME_LENGTH,
+		     mime_scan_filename_max(&m->mime), NULL, SCOPE_MESSAGE, v)
 	    || check(s, RULE_BODY_LENGTH, m->size, NULL, SCOPE_MESSAGE, v);
 }
 
@@ -845,6 +870,8 @@ session_body(struct session *s, const unsigned char *p, size_t len,
 		return;
 	if (rule_on(s, RULE_BODY_LINE_LENGTH))
 		bodyline_feed(&m->body, p, len);
+	if (rule_on(s, RULE_MIME_FILENAME_LENGTH))
+		mime_scan_feed(&m->mime, p, len);
 	(void) body_checks(s, v);
 }
 
@@ -859,6 +886,8 @@ session_eom(struct session *s, struct verdict *v)
 	if (mid == 0)
 		return;
 	if (enforcing(s)) {
+		if (rule_on(s, RULE_MIME_FILENAME_LENGTH))
+			mime_scan_end(&m->mime);
 		if (body_checks(s, v))
 			return;
 	}

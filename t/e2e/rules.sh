@@ -127,6 +127,49 @@ like "$T/new.log" "Message aborted MID [0-9]+ Dropped by policy sender_address_l
 	"sender_address_length: message dropped"
 is "$(held)" "$before" "sender_address_length: nothing queued"
 
+# mime_filename_length gt 255 drop-connection: a nested part's file name
+# in RFC 2231 continuations, 300 bytes once decoded ("%41" is one byte)
+mime_msg() {	# mime_msg FILE NAME_SECTION_0 NAME_SECTION_1
+	cat >"$1" <<EOM
+From: <a@sender.example>
+To: <b@rcpt.example>
+Subject: attachment
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="outer"
+
+--outer
+Content-Type: text/plain
+
+see the attachment
+--outer
+Content-Type: multipart/alternative; boundary="inner"
+
+--inner
+Content-Type: application/octet-stream
+Content-Disposition: attachment;
+ filename*0*=utf-8''$2;
+ filename*1*=$3
+Content-Transfer-Encoding: base64
+
+aGVsbG8K
+--inner--
+--outer--
+EOM
+}
+log_mark
+before=$(held)
+mime_msg "$T/mime-long.eml" "$(long a 200)" "$(printf '%%41%.0s' $(seq 1 100))"
+sw --from a@sender.example --to b@rcpt.example --data "$T/mime-long.eml"
+like "$T/last.out" "421 4\.7\.0 mx\.test\.example closing connection: mime_filename_length exceeds 255 \(ICID [0-9]+ MID [0-9]+\)" \
+	"mime_filename_length: 421 at end of data"
+wait_close
+like "$T/new.log" "MID [0-9]+ ICID [0-9]+ ESMTP policy DEFAULT matched mime_filename_length gt 255: 300 action drop-connection\$" \
+	"mime_filename_length: hit logged with the decoded length"
+is "$(held)" "$before" "mime_filename_length: nothing queued"
+mime_msg "$T/mime-ok.eml" "$(long a 200)" "$(printf '%%41%.0s' $(seq 1 55))"
+sw --from a@sender.example --to b@rcpt.example --data "$T/mime-ok.eml"
+like "$T/last.out" '^<- +250 .*queued as' "mime_filename_length: 255 bytes pass"
+
 # pipe_in_address gt 0 drop-connection
 log_mark
 sw --from a@sender.example --to 'b|c@rcpt.example' --body 'x'

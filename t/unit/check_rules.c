@@ -242,6 +242,25 @@ d_sender_address_length(long n, struct verdict *v)
 }
 
 static struct session *
+d_mime_filename_length(long n, struct verdict *v)
+{
+	struct session *s = open_session(v);
+	char   *name = repeat('f', n), *value;
+	static const char body[] = "x\r\n";
+
+	ck_assert_int_ge(asprintf(&value, " attachment; filename=\"%s\"", name), 0);
+	to_data(s, v);
+	CONTINUES(v, session_header(s, "Content-Disposition", value, v));
+	CONTINUES(v, session_eoh(s, v));
+	session_body(s, (const unsigned char *) body, sizeof(body) - 1, v);
+	if (v->kind == VERDICT_CONTINUE)
+		session_eom(s, v);
+	free(value);
+	free(name);
+	return s;
+}
+
+static struct session *
 d_header_length(long n, struct verdict *v)
 {
 	struct session *s = open_session(v);
@@ -357,6 +376,7 @@ static const struct rule_case {
 	{RULE_BODY_LINE_LENGTH, 50, d_body_line_length, true},
 	{RULE_HEADER_LINE_LENGTH, 40, d_header_line_length, true},
 	{RULE_SENDER_ADDRESS_LENGTH, 20, d_sender_address_length, true},
+	{RULE_MIME_FILENAME_LENGTH, 30, d_mime_filename_length, true},
 	{RULE_HEADER_LENGTH, 60, d_header_length, true},
 	{RULE_HEADER_TO_FIELDS_COUNT, 2, d_header_to_fields_count, true},
 	{RULE_BODY_LENGTH, 1000, d_body_length, true},
@@ -756,6 +776,36 @@ START_TEST(help_is_not_unknown)
 }
 END_TEST
 
+/* MIME structure anomalies are logged once per kind, the mail goes on */
+START_TEST(mime_anomaly_logged_once)
+{
+	struct verdict v;
+	struct session *s;
+	char	body[4096];
+	size_t	n = 0;
+	int	i;
+
+	load("policy DEFAULT { access = accept }\n");
+	s = open_session(&v);
+	to_data(s, &v);
+	CONTINUES(&v, session_header(s, "Content-Type",
+				     " multipart/mixed; boundary=\"b0\"", &v));
+	CONTINUES(&v, session_eoh(s, &v));
+	/* 20 levels, deeper than the scanner follows */
+	for (i = 1; i <= 20; i++)
+		n += (size_t) snprintf(body + n, sizeof(body) - n,
+			"--b%d\r\nContent-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n",
+			i - 1, i);
+	CONTINUES(&v, session_body(s, (unsigned char *) body, n, &v));
+	CONTINUES(&v, session_body(s, (unsigned char *) body, n, &v));
+	CONTINUES(&v, session_eom(s, &v));
+	ck_assert_int_eq(count("MID 1 ICID 1 MIME: "), count("MIME: "));
+	ck_assert_int_ge(find("MIME: MIME nesting deeper than 16"), 0);
+	ck_assert_int_eq(count("MIME: MIME nesting deeper than 16"), 1);
+	ck_assert_int_ge(find("Message finished MID 1 done"), 0);
+}
+END_TEST
+
 /* SIGUSR1: per policy and rule counters */
 START_TEST(counters_per_rule)
 {
@@ -804,6 +854,7 @@ suite(void)
 	tcase_add_test(tc, rcpt_refusal_keeps_message);
 	tcase_add_test(tc, connections_released_on_close);
 	tcase_add_test(tc, help_is_not_unknown);
+	tcase_add_test(tc, mime_anomaly_logged_once);
 	tcase_add_test(tc, counters_per_rule);
 	suite_add_tcase(s, tc);
 	return s;
