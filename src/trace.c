@@ -103,6 +103,7 @@ struct trace {
 	int64_t	now;
 	uint64_t next_dcid;
 	struct tracemap conns, msgs, qids, qsmtpd, smtpds, dprocs;
+	struct tracemap dconns;		/* open DCIDs by "relay\1uses" */
 	/* creation order, for eviction */
 	struct trace_msg *mfirst, *mlast;
 	struct trace_conn *cfirst, *clast;
@@ -162,6 +163,40 @@ dup(struct tl_str s)
 	return trace_strndup(s.p, s.n);
 }
 
+/* copy - a slice into a buffer, cut to fit */
+static void
+copy(char *buf, size_t size, struct tl_str s)
+{
+	size_t	n = s.n < size - 1 ? s.n : size - 1;
+
+	memcpy(buf, s.p, n);
+	buf[n] = 0;
+}
+
+/* pack - n strings in one allocation (a record's fields that live and
+ * die together: one malloc instead of n); out[0] owns the block.
+ * A NULL string gives a NULL field. */
+static void
+pack(char **out[], const char *const *str, const size_t *len, size_t n)
+{
+	size_t	i, total = 0;
+	char   *p;
+
+	for (i = 0; i < n; i++)
+		total += str[i] ? len[i] + 1 : 0;
+	p = trace_alloc(total + 1);
+	for (i = 0; i < n; i++) {
+		if (str[i] == NULL) {
+			*out[i] = i == 0 ? p : NULL;
+			continue;
+		}
+		memcpy(p, str[i], len[i]);
+		p[len[i]] = 0;
+		*out[i] = p;
+		p += len[i] + 1;
+	}
+}
+
 static void
 set(char **dst, struct tl_str s)
 {
@@ -206,24 +241,37 @@ free_hits(struct trace_hit *h, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(h[i].policy);
-		free(h[i].rule);
-		free(h[i].gt);
-		free(h[i].value);
-		free(h[i].action);
-	}
+	for (i = 0; i < n; i++)
+		free(h[i].policy);	/* the block of all five */
 	free(h);
 }
 
-/* key - "host pid" of a Postfix process */
+/* u64str - decimal digits of v, as a key (no printf on the hot path) */
+static size_t
+u64str(char *buf, uint64_t v)
+{
+	char	tmp[24];
+	size_t	n = 0, i;
+
+	do
+		tmp[n++] = (char) ('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+/* pkey - "host pid" of a Postfix process */
 static size_t
 pkey(char *buf, size_t size, const struct traceline *l)
 {
-	int	n = snprintf(buf, size, "%.*s %ld", (int) (l->host.n > 200 ? 200 : l->host.n),
-			     l->host.p, l->pid);
+	size_t	h = l->host.n > 200 ? 200 : l->host.n;
 
-	return n < 0 ? 0 : (size_t) n < size ? (size_t) n : size - 1;
+	(void) size;			/* >= 256 */
+	memcpy(buf, l->host.p, h);
+	buf[h] = ' ';
+	return h + 1 + u64str(buf + h + 1, (uint64_t) (l->pid < 0 ? 0 : l->pid));
 }
 
 /* addr_eq - two addresses in the forms the logs use ("IPv6:" aside) */
@@ -454,6 +502,36 @@ tx_flush_all(struct trace *tr, struct dproc *keep)
  * (DNS) and expiry get DCID 0, as ESA logs DNS failures.
  */
 
+/* dconn_key - "relay\1uses": where conn_use=N finds the connection */
+static size_t
+dconn_key(char *buf, size_t size, const char *relay, uint64_t uses)
+{
+	size_t	n = strlen(relay);
+
+	if (n > size - 24)
+		n = size - 24;
+	memcpy(buf, relay, n);
+	buf[n] = '\1';
+	return n + 1 + u64str(buf + n + 1, uses);
+}
+
+/* dconn_index - d carried one more transaction */
+static void
+dconn_use(struct trace *tr, struct dconn *d)
+{
+	char	key[320];
+	size_t	n;
+
+	if (d->uses > 0) {
+		n = dconn_key(key, sizeof(key), d->relay, d->uses);
+		if (tracemap_get(&tr->dconns, key, n) == d)
+			(void) tracemap_del(&tr->dconns, key, n);
+	}
+	d->uses++;
+	n = dconn_key(key, sizeof(key), d->relay, d->uses);
+	tracemap_put(&tr->dconns, key, n, d);
+}
+
 static struct dconn *
 dconn_new(struct trace *tr, const char *relay, int64_t t)
 {
@@ -469,6 +547,11 @@ dconn_new(struct trace *tr, const char *relay, int64_t t)
 static void
 dconn_close(struct trace *tr, struct dconn *d)
 {
+	char	key[320];
+	size_t	n = dconn_key(key, sizeof(key), d->relay, d->uses);
+
+	if (tracemap_get(&tr->dconns, key, n) == d)
+		(void) tracemap_del(&tr->dconns, key, n);
 	tq_remove(&tr->dq, &d->q);
 	if (esa_on(tr) && d->uses > 0)
 		esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);
@@ -480,14 +563,10 @@ dconn_close(struct trace *tr, struct dconn *d)
 static struct dconn *
 dconn_reuse(struct trace *tr, const char *relay, uint64_t uses)
 {
-	struct trace_qlink *l;
-	struct dconn *d, *best = NULL;
+	char	key[320];
+	size_t	n = dconn_key(key, sizeof(key), relay, uses - 1);
 
-	for (l = tr->dq.head; l != NULL; l = l->next)
-		if ((d = OWNER(l, struct dconn, q))->uses + 1 == uses && strcmp(d->relay, relay) == 0
-		    && (best == NULL || d->last >= best->last))
-			best = d;
-	return best;
+	return tracemap_get(&tr->dconns, key, n);
 }
 
 /* relay_parts - "host[1.2.3.4]:25" */
@@ -724,7 +803,7 @@ msg_free(struct trace *tr, struct trace_msg *m)
 	tr->nmsgs--;
 	tq_remove(&tr->mq, &m->q);
 	if (m->mid != 0) {
-		n = snprintf(key, sizeof(key), "%" PRIu64, m->mid);
+		n = (int) u64str(key, m->mid);
 		if (tracemap_get(&tr->msgs, key, (size_t) n) == m)
 			(void) tracemap_del(&tr->msgs, key, (size_t) n);
 	}
@@ -756,14 +835,8 @@ msg_free(struct trace *tr, struct trace_msg *m)
 	free(m->notify_qid);
 	free(m->notify_kind);
 	free(m->orig_qid);
-	for (i = 0; i < m->ndlvs; i++) {
-		free(m->dlvs[i].rcpt);
-		free(m->dlvs[i].relay);
-		free(m->dlvs[i].daemon);
-		free(m->dlvs[i].dsn);
-		free(m->dlvs[i].status);
-		free(m->dlvs[i].text);
-	}
+	for (i = 0; i < m->ndlvs; i++)
+		free(m->dlvs[i].rcpt);	/* the block of all six */
 	free(m->dlvs);
 	free(m);
 }
@@ -842,7 +915,7 @@ conn_settle(struct trace *tr, struct trace_conn *c, enum trace_end end)
 	if (c->end == TRACE_END_UNKNOWN)
 		c->end = end;
 	tq_remove(&tr->cq, &c->q);
-	n = snprintf(key, sizeof(key), "%" PRIu64, c->icid);
+	n = (int) u64str(key, c->icid);
 	if (tracemap_get(&tr->conns, key, (size_t) n) == c)
 		(void) tracemap_del(&tr->conns, key, (size_t) n);
 	if (c->prev)
@@ -1152,11 +1225,27 @@ add_hit(struct trace_hit **hits, size_t *n, const struct traceline *l, uint64_t 
 	h = &(*hits)[(*n)++];
 	h->t = l->t;
 	h->mid = mid;
-	h->policy = dup(l->policy);
-	h->rule = dup(l->rule);
-	h->gt = l->gt.n ? dup(l->gt) : NULL;
-	h->value = l->value.n ? dup(l->value) : NULL;
-	h->action = dup(l->action);
+	{
+		char  **out[] = {&h->policy, &h->rule, &h->gt, &h->value, &h->action};
+		const char *str[] = {l->policy.p, l->rule.p, l->gt.n ? l->gt.p : NULL,
+				     l->value.n ? l->value.p : NULL, l->action.p};
+		const size_t len[] = {l->policy.n, l->rule.n, l->gt.n, l->value.n, l->action.n};
+
+		pack(out, str, len, 5);
+	}
+}
+
+/* dlv_pack - a delivery's six strings in one block (rcpt owns it) */
+static void
+dlv_pack(struct trace_dlv *d, const char *rcpt, size_t rl, const char *relay,
+	 size_t yl, const char *daemon, size_t dl, const char *dsn, size_t sl,
+	 const char *status, size_t tl, const char *text, size_t xl)
+{
+	char  **out[] = {&d->rcpt, &d->relay, &d->daemon, &d->dsn, &d->status, &d->text};
+	const char *str[] = {rcpt, relay, daemon, dsn, status, text};
+	const size_t len[] = {rl, yl, dl, sl, tl, xl};
+
+	pack(out, str, len, 6);
 }
 
 static struct trace_dlv *
@@ -1171,12 +1260,9 @@ add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
 	d->t = l->t;
 	d->dcid = dcid;
 	d->rid = rid;
-	d->rcpt = dup(l->addr);
-	d->relay = dup(l->relay);
-	d->daemon = dup(l->daemon);
-	d->dsn = dup(l->dsn);
-	d->status = trace_strndup(status, strlen(status));
-	d->text = dup(l->value);
+	dlv_pack(d, l->addr.p, l->addr.n, l->relay.p, l->relay.n, l->daemon.p,
+		 l->daemon.n, l->dsn.p, l->dsn.n, status, strlen(status), l->value.p,
+		 l->value.n);
 	return d;
 }
 
@@ -1223,8 +1309,8 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	struct trace_dlv *d;
 	long	rid;
 
-	snprintf(status, sizeof(status), "%.*s", (int) l->status.n, l->status.p);
-	snprintf(relay, sizeof(relay), "%.*s", (int) l->relay.n, l->relay.p);
+	copy(status, sizeof(status), l->status);
+	copy(relay, sizeof(relay), l->relay);
 	m->queued = true;
 	tq_remove(&tr->mq, &m->q);
 	same = p->qid != NULL && strlen(p->qid) == l->qid.n
@@ -1235,7 +1321,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	} else if (tl_eq(l->relay, "none")) {
 		char	vbuf[1024];
 
-		snprintf(vbuf, sizeof(vbuf), "%.*s", (int) l->value.n, l->value.p);
+		copy(vbuf, sizeof(vbuf), l->value);
 		if (conn_target(vbuf, target, sizeof(target), &why)) {
 			failed = true;
 			if (same && p->cerr_dcid != 0)
@@ -1265,7 +1351,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 			esa_new_dcid(tr, dc, l->t);
 		}
 		if (!same || p->cur != dc)
-			dc->uses++;
+			dconn_use(tr, dc);
 		dc->last = l->t;
 		tq_remove(&tr->dq, &dc->q);
 		tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
@@ -1324,12 +1410,8 @@ on_expired(struct trace *tr, const struct traceline *l)
 		memset(e, 0, sizeof(*e));
 		e->t = l->t;
 		e->rid = d->rid;
-		e->rcpt = trace_strndup(d->rcpt, strlen(d->rcpt));
-		e->relay = trace_strndup(d->relay, strlen(d->relay));
-		e->daemon = trace_strndup("qmgr", 4);
-		e->dsn = trace_strndup("5.4.7", 5);
-		e->status = trace_strndup("expired", 7);
-		e->text = trace_strndup(d->text, strlen(d->text));
+		dlv_pack(e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
+			 "qmgr", 4, "5.4.7", 5, "expired", 7, d->text, strlen(d->text));
 		if (esa_on(tr)) {
 			char	code[4];
 			const char *rt;
@@ -1714,6 +1796,7 @@ trace_free(struct trace *tr)
 		return;
 	tracemap_walk(&tr->dprocs, free_dproc, NULL);
 	tracemap_free(&tr->dprocs);
+	tracemap_free(&tr->dconns);
 	tracemap_free(&tr->smtpds);
 	tracemap_free(&tr->qsmtpd);
 	tracemap_free(&tr->conns);

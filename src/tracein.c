@@ -235,7 +235,7 @@ before(const struct traceline *a, const struct traceline *b)
 }
 
 int
-tracein_next(struct tracein *in, struct traceline *l, const char **name,
+tracein_next(struct tracein *in, const struct traceline **l, const char **name,
 	     unsigned long *lineno)
 {
 	int	i, best = -1, tries;
@@ -270,7 +270,7 @@ tracein_next(struct tracein *in, struct traceline *l, const char **name,
 			nanosleep(&ts, NULL);
 		}
 	}
-	*l = in->s[best].head;
+	*l = &in->s[best].head;
 	in->s[best].have = false;
 	*name = in->s[best].name;
 	*lineno = in->s[best].head_no;

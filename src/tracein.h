@@ -37,10 +37,10 @@ struct tracein;
  * opened */
 struct tracein *tracein_open(char *const *names, int n, bool follow);
 
-/* tracein_next - 1 and the next line (parsed), -1 at the end of all
- * input, 0 when following and nothing new arrived. *name and *lineno
- * say where the line came from. */
-int	tracein_next(struct tracein *in, struct traceline *l,
+/* tracein_next - 1 and the next line (parsed, valid until the next
+ * call), -1 at the end of all input, 0 when following and nothing new
+ * arrived. *name and *lineno say where the line came from. */
+int	tracein_next(struct tracein *in, const struct traceline **l,
 		     const char **name, unsigned long *lineno);
 
 void	tracein_close(struct tracein *in);

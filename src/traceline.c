@@ -195,6 +195,7 @@ traceline_year_init(struct traceline_year *y, int64_t ref)
 
 	traceline_civil(ref, &y->year, &y->ref_mon, &d);
 	y->mon = 0;
+	y->last[0] = 0;
 }
 
 /* hms - "HH:MM:SS" at p; -1 when not */
@@ -252,6 +253,7 @@ stamp(struct traceline *l, struct cur *c, struct traceline_year *y)
 		l->t = traceline_time(yr, mon, d, 0, 0, 0) + sec;
 		y->year = yr;
 		y->mon = mon;
+		y->last[0] = 0;
 		c->p += 25;
 		/* the level word: Info, Warning, ... */
 		while (c->p < c->e && *c->p != ':' && *c->p != ' ')
@@ -262,11 +264,16 @@ stamp(struct traceline *l, struct cur *c, struct traceline_year *y)
 		l->text = mk(c->p, c->e);
 		return true;
 	}
-	if (len >= 16 && p[3] == ' ' && p[6] == ' ' && p[15] == ' '
+	if (len >= 16 && p[15] == ' ' && y->mon != 0 && memcmp(p, y->last, 15) == 0) {
+		l->t = y->last_t;	/* the same second as the line before */
+		c->p += 16;
+	} else if (len >= 16 && p[3] == ' ' && p[6] == ' ' && p[15] == ' '
 	    && (mon = traceline_mon(p)) != 0 && (d = mday(p + 4)) > 0
 	    && (sec = hms(p + 7)) >= 0) {
 		syslog_year(y, mon);
 		l->t = traceline_time(y->year, mon, d, 0, 0, 0) + sec;
+		memcpy(y->last, p, 15);
+		y->last_t = l->t;
 		c->p += 16;
 	} else if (len >= 20 && p[4] == '-' && p[7] == '-' && p[10] == 'T'
 		   && d2(p) >= 0 && d2(p + 2) >= 0
@@ -276,6 +283,7 @@ stamp(struct traceline *l, struct cur *c, struct traceline_year *y)
 		l->t = traceline_time(yr, mon, d, 0, 0, 0) + sec;
 		y->year = yr;
 		y->mon = mon;
+		y->last[0] = 0;
 		c->p += 19;
 		while (c->p < c->e && *c->p != ' ')
 			c->p++;		/* fraction and zone */

@@ -87,6 +87,8 @@ struct traceline_year {
 	int	year;		/* current guess */
 	int	mon;		/* month of the previous line, 0 = none yet */
 	int	ref_mon;	/* month of the reference time (file mtime) */
+	char	last[16];	/* the previous syslog stamp, and its time: */
+	int64_t	last_t;		/* most lines share their second */
 };
 
 struct traceline {

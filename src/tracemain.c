@@ -145,7 +145,7 @@ main(int argc, char **argv)
 	struct trace_sink sink;
 	struct trace *tr;
 	struct tracein *in;
-	struct traceline l;
+	const struct traceline *l;
 	const char *name;
 	unsigned long lineno, bad = 0;
 	uint64_t window = 60, max_open = 1000000, top = 10;
@@ -268,16 +268,16 @@ bad_arg:
 			continue;
 		}
 		last_wall = time(NULL);
-		if (l.t < 0 || l.ev == TL_BAD) {
+		if (l->t < 0 || l->ev == TL_BAD) {
 			bad++;
 			if (verbose)
 				fprintf(stderr, "esmtpguard-trace: %s:%lu: %s line skipped\n",
-					name, lineno, l.t < 0 ? "unreadable" : "malformed");
+					name, lineno, l->t < 0 ? "unreadable" : "malformed");
 			continue;
 		}
-		if (l.t > r.last_t)
-			r.last_t = l.t;
-		trace_feed(tr, &l);
+		if (l->t > r.last_t)
+			r.last_t = l->t;
+		trace_feed(tr, l);
 	}
 	trace_finish(tr);
 	trace_free(tr);

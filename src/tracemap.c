@@ -68,10 +68,15 @@ tracemap_get(const struct tracemap *m, const char *key, size_t len)
 
 	if (m->nb == 0)
 		return NULL;
+	if ((p = m->last) != NULL && p->len == len && memcmp(p->key, key, len) == 0)
+		return p->val;
 	h = hash(key, len);
-	for (p = m->b[h & (m->nb - 1)]; p != NULL; p = p->next)
-		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0)
+	for (p = m->b[h & (m->nb - 1)]; p != NULL; p = p->next) {
+		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0) {
+			((struct tracemap *) m)->last = p;
 			return p->val;
+		}
+	}
 	return NULL;
 }
 
@@ -120,6 +125,7 @@ tracemap_put(struct tracemap *m, const char *key, size_t len, void *val)
 	p->next = m->b[h & (m->nb - 1)];
 	m->b[h & (m->nb - 1)] = p;
 	m->n++;
+	m->last = p;
 }
 
 void   *
@@ -136,6 +142,8 @@ tracemap_del(struct tracemap *m, const char *key, size_t len)
 		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0) {
 			*pp = p->next;
 			val = p->val;
+			if (m->last == p)
+				m->last = NULL;
 			free(p);
 			m->n--;
 			return val;

@@ -26,6 +26,8 @@ struct tracemap {
 	struct tracemap_node **b;
 	size_t	nb;			/* buckets, a power of two */
 	size_t	n;			/* entries */
+	struct tracemap_node *last;	/* the last found: log lines of one
+					 * record tend to come together */
 };
 
 /* tracemap_get - the value stored under key[0..len), or NULL */
