@@ -9,7 +9,7 @@
  *	chunks the MTA passes (mime_scan_feed, split anywhere), then the end
  *	(mime_scan_end). It never buffers the message: its memory is the
  *	struct mime_scan itself, fixed size, no allocation at all, whatever
- *	the input: sizeof(struct mime_scan) is 3664 bytes on LP64, nearly
+ *	the input: sizeof(struct mime_scan) is 3688 bytes on LP64, nearly
  *	all of it the boundary stack (MIME_DEPTH_MAX * MIME_BOUNDARY_MAX).
  *
  *	What it reads. The Content-Type and Content-Disposition fields of
@@ -18,7 +18,8 @@
  *	multipart/digest, whose default type is message/rfc822. Header and
  *	parameter names are case-insensitive. In those fields: comments in
  *	parentheses (nested, with backslash escapes) are dropped, quoted
- *	strings lose their quotes and backslashes, folding is undone.
+ *	strings lose their quotes and backslashes, folding is undone (the
+ *	field lexer and the decoders below are mimefield.c).
  *
  *	File names. Content-Disposition "filename" and Content-Type "name",
  *	each measured in bytes after decoding, without charset transcoding:
@@ -85,8 +86,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mimefield.h"
+
 #define MIME_DEPTH_MAX		16	/* nesting levels followed */
-#define MIME_BOUNDARY_MAX	200	/* bytes of a boundary followed */
+#define MIME_BOUNDARY_MAX	MIMEFIELD_BOUNDARY_MAX	/* 200 bytes */
 
 /* Anomalies: bits of mime_scan_anomalies(). */
 #define MIME_ANOMALY_DEPTH		(1u << 0)
@@ -104,41 +107,6 @@ struct mime_bound {			/* one open multipart */
 	uint8_t	len;
 	uint8_t	level;			/* level of its parts */
 	bool	digest;			/* parts default to message/rfc822 */
-};
-
-struct mime_field {			/* Content-Type/-Disposition being read */
-	uint8_t	kind;			/* F_* */
-	uint8_t	phase;			/* PH_*: type, parameter name, value */
-	uint8_t	sink;			/* V_*: what the value is for */
-	uint8_t	quote;			/* in a quoted string; 2: after '\' */
-	bool	cesc;			/* after '\' in a comment */
-	bool	dup;			/* a repeated Content-Type */
-	uint32_t cdepth;		/* comment nesting */
-	uint8_t	tlen;			/* type/subtype, lower case */
-	bool	tover;
-	char	type[24];
-	uint8_t	pnlen;			/* parameter name, lower case */
-	bool	pnover;
-	bool	pnclosed;		/* blank after the name */
-	char	pname[24];
-	bool	vcontent;		/* the value has begun */
-	size_t	wsp;			/* blanks held back */
-	size_t	wsq;			/* of which quoted */
-	uint8_t	ew;			/* RFC 2047 word: EW_* */
-	bool	ewq;			/* Q, not B */
-	bool	ewcs;			/* charset not empty */
-	uint8_t	ewn;			/* base64 characters mod 4 */
-	bool	ewpad;			/* base64 '=' seen */
-	bool	last_ew;		/* only blanks since an encoded word */
-	size_t	ewlit;			/* bytes of the word so far */
-	size_t	ewdec;			/* its decoded bytes so far */
-	uint8_t	pct;			/* RFC 2231 %XX: hex digits pending */
-	uint8_t	pfx;			/* quotes of charset'lang' seen */
-	size_t	pfxlit;			/* bytes of charset'lang' */
-	size_t	btot;			/* boundary bytes, trailing blanks */
-	size_t	btrim;			/* boundary bytes, without them */
-	size_t	acc_plain;		/* plain name being read */
-	size_t	acc_sec;		/* RFC 2231 name: sum of sections */
 };
 
 struct mime_scan {
@@ -159,11 +127,11 @@ struct mime_scan {
 	uint8_t	hnlen;			/* its name, lower case */
 	bool	hnover;
 	char	hname[20];
-	uint8_t	ent_kind;		/* entity being read: K_* */
+	uint8_t	ent_kind;		/* entity being read: MIMEFIELD_MULTI.. */
 	bool	ent_ct_seen;
-	bool	ent_bnd_seen;		/* first boundary parameter wins */
+	uint8_t	ent_bnd_len;		/* its boundary, in stack[nb] */
 	bool	ent_bnd_long;
-	struct mime_field f;
+	struct mimefield f;
 	struct mime_bound stack[MIME_DEPTH_MAX];
 };
 

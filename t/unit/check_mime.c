@@ -584,6 +584,18 @@ START_TEST(long_boundary)
 	r = run(strbuf_str(&sb));
 	ck_assert_uint_eq(fname(strbuf_str(&sb)), 0);
 	ck_assert_uint_eq(r.anom, MIME_ANOMALY_BOUNDARY_LONG);
+	/* blanks after an unquoted value are not part of it */
+	strbuf_reset(&sb);
+	ck_assert(strbuf_puts(&sb, "Content-Type: multipart/mixed; boundary="));
+	repeat(&sb, "x", MIME_BOUNDARY_MAX, 0);
+	ck_assert(strbuf_puts(&sb, "   ; charset=x\r\n\r\n--"));
+	repeat(&sb, "x", MIME_BOUNDARY_MAX, 0);
+	ck_assert(strbuf_puts(&sb, "\r\nContent-Type: text/plain; name=abc\r\n\r\n--"));
+	repeat(&sb, "x", MIME_BOUNDARY_MAX, 0);
+	ck_assert(strbuf_puts(&sb, "--\r\n"));
+	r = run(strbuf_str(&sb));
+	ck_assert_uint_eq(fname(strbuf_str(&sb)), 3);
+	ck_assert_uint_eq(r.anom, 0);
 	bmsg(&sb, 100000);
 	r = run(strbuf_str(&sb));
 	ck_assert_uint_eq(fname(strbuf_str(&sb)), 0);
