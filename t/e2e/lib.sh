@@ -175,6 +175,7 @@ e2e_cleanup() {
 	[ -n "$EG_PID" ] && eg_kill9 >/dev/null 2>&1
 	pf_stop >/dev/null 2>&1
 	sm_stop >/dev/null 2>&1
+	dns_stop >/dev/null 2>&1
 	if [ "${E2E_KEEP:-}" = 1 ] || [ "$E2E_FAILED" -gt 0 ]; then
 		echo "# test files kept in $T"
 	else
@@ -285,6 +286,55 @@ sm_stop() {
 
 # sm_queued ID - Sendmail holds message ID in its queue (qf and df files)
 sm_queued() { [ -f "$SM/queue/qf$1" ] && [ -f "$SM/queue/df$1" ]; }
+
+# --- a DNS server of the test's own (reference/mta-behaviour.md §6) -------
+# dns_start < dnsmasq.conf lines - dnsmasq on 127.0.0.1:53 in the test's
+# network namespace, where the private resolv.conf already points. It
+# answers for .test from its configuration (what it does not list does not
+# exist) and refuses everything else: it has no upstream server, and the
+# namespace has no way out anyway. Queries are logged to $T/dns/queries.
+# Stopped by its pid at exit.
+DNS_DIR=$T/dns
+DNS_PID=
+dns_start() {
+	mkdir -p "$DNS_DIR"
+	{
+		cat <<EOF
+port=53
+listen-address=127.0.0.1
+bind-interfaces
+no-resolv
+no-hosts
+log-queries
+log-facility=$DNS_DIR/queries
+pid-file=$DNS_DIR/dnsmasq.pid
+local=/test/
+EOF
+		cat
+	} >"$DNS_DIR/dnsmasq.conf"
+	if ! dnsmasq --conf-file="$DNS_DIR/dnsmasq.conf" --user=root \
+	    --group=root >"$DNS_DIR/dnsmasq.out" 2>&1 ||
+	   ! wait_for 5 test -s "$DNS_DIR/dnsmasq.pid"; then
+		diag_file "$DNS_DIR/dnsmasq.out"
+		return 1
+	fi
+	DNS_PID=$(cat "$DNS_DIR/dnsmasq.pid")
+}
+dns_stop() {
+	[ -n "$DNS_PID" ] || return 0
+	kill "$DNS_PID" 2>/dev/null
+	wait_for 5 eval "! alive $DNS_PID"
+	DNS_PID=
+}
+
+# dns_blackhole - an address where DNS queries vanish without an answer
+# (routed into lo, where no local address takes them, so they are dropped
+# without an ICMP error): "server=/dead.test/$(dns_blackhole)" makes a
+# zone whose server never answers
+dns_blackhole() {
+	ip route replace 198.51.100.0/24 dev lo 2>/dev/null
+	echo 198.51.100.53
+}
 
 # --- esmtpguard ---------------------------------------------------------
 # eg_conf [FILE] < body - write a configuration: the private globals, then
