@@ -285,6 +285,20 @@ signal_thread(void *arg)
 	}
 }
 
+/* host_name - this host's name, the receiver in Received-SPF (libspf2's
+ * own default, made explicit; the MTA's name arrives per session, but the
+ * server's receiver is set once for all threads) */
+
+static const char *
+host_name(void)
+{
+	static char name[256];
+
+	if (gethostname(name, sizeof(name) - 1) < 0 || *name == 0)
+		strcpy(name, "localhost");
+	return name;
+}
+
 static void
 version(void)
 {
@@ -298,6 +312,7 @@ main(int argc, char **argv)
 	bool	foreground = false, check_only = false, root;
 	struct conf *conf;
 	struct idalloc *ids;
+	struct spf *spf;
 	static sigset_t set;
 	pthread_t tid;
 	uid_t	uid = 0;
@@ -384,6 +399,10 @@ main(int argc, char **argv)
 	if ((ids = idalloc_open(conf->state_dir, IDALLOC_BLOCK, err,
 				sizeof(err))) == NULL)
 		log_fatal(EX_CANTCREAT, "%s", err);
+	/* after the drop too: nothing of libspf2 or DNS runs as root */
+	if ((spf = spf_new(host_name())) == NULL)
+		log_fatal(EX_OSERR, "out of memory");
+	session_set_spf(spf);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -405,6 +424,8 @@ main(int argc, char **argv)
 		log_warn("pidfile %s: unlink: %s", pidfile, strerror(errno));
 	log_info("esmtpguard stopped");
 	idalloc_close(ids);
+	/* spf stays: libmilter's session threads are detached, and one may
+	 * still be inside a check; exit frees it */
 	free(sock);
 	free(pidfile);
 	free(user);

@@ -329,9 +329,13 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	set_qid(ctx, s);
 	session_eom(s, &v);
+	/* index 0 puts a trace field above the MTA's own Received: */
 	for (i = 0; v.kind == VERDICT_CONTINUE && i < v.nheaders; i++)
-		if (smfi_addheader(ctx, (char *) v.headers[i].name,
-				   (char *) v.headers[i].value) != MI_SUCCESS)
+		if ((v.headers[i].top
+		     ? smfi_insheader(ctx, 0, (char *) v.headers[i].name,
+				      (char *) v.headers[i].value)
+		     : smfi_addheader(ctx, (char *) v.headers[i].name,
+				      (char *) v.headers[i].value)) != MI_SUCCESS)
 			log_warn("ICID %llu could not add header %s",
 				 (unsigned long long) session_icid(s),
 				 v.headers[i].name);

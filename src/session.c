@@ -29,6 +29,7 @@
 #include "mime.h"
 #include "peer.h"
 #include "session.h"
+#include "spf.h"
 #include "stats.h"
 #include "strbuf.h"
 
@@ -50,6 +51,8 @@ struct msg {
 	unsigned mime_reported;	/* MIME anomalies already logged */
 	struct bodyline body;
 	struct mime_scan mime;
+	char   *sender;		/* MAIL FROM as given, for SPF */
+	struct spf_result spf;
 };
 
 struct session {
@@ -69,8 +72,13 @@ struct session {
 	struct strbuf line;	/* the log line being built */
 	struct strbuf reply;	/* verdict text */
 	struct strbuf idhdr;	/* id_header value */
+	struct strbuf spfhdr;	/* Received-SPF value */
+	char   *client_addr;	/* as the MTA gave it, for SPF */
+	char   *helo;
 	char	xcode[8];	/* verdict enhanced code */
 };
+
+static struct spf *spf_checker;		/* see session_set_spf */
 
 /* What a refusal ends: the command alone, or the transaction with it. */
 enum scope {
@@ -176,6 +184,8 @@ static void
 msg_reset(struct session *s)
 {
 	free(s->msg.qid);
+	free(s->msg.sender);
+	spf_result_free(&s->msg.spf);
 	strbuf_free(&s->msg.from);
 	strbuf_free(&s->msg.msgid);
 	strbuf_free(&s->msg.subject);
@@ -438,6 +448,8 @@ session_open(struct conf *conf, struct idalloc *ids,
 	s->ids = ids;
 	s->leadspc = c->header_leadspc;
 	msg_reset(s);
+	/* NULL only costs the SPF check */
+	s->client_addr = c->client_addr ? strdup(c->client_addr) : NULL;
 
 	memset(&client, 0, sizeof(client));
 	if (c->client_addr != NULL)
@@ -484,7 +496,9 @@ void
 session_helo(struct session *s, const char *name, struct verdict *v)
 {
 	verdict_clear(v);
-	if (!msg_settle(s)) {
+	free(s->helo);
+	s->helo = name ? strdup(name) : NULL;
+	if (!msg_settle(s) || (name != NULL && s->helo == NULL)) {
 		internal_error(s, s->conf, v, "out of memory");
 		return;
 	}
@@ -574,7 +588,8 @@ session_mail(struct session *s, char *const *argv, struct verdict *v)
 	}
 	s->messages++;
 	log_info("Start MID %" PRIu64 " ICID %" PRIu64, m->mid, s->icid);
-	if (!append_esc(&m->from, addr)
+	if ((m->sender = strdup(addr)) == NULL
+	    || !append_esc(&m->from, addr)
 	    || !emit(s, strbuf_printf(&s->line, "MID %" PRIu64 " ICID %" PRIu64
 				      " From: %s", m->mid, s->icid,
 				      strbuf_str(&m->from)))) {
@@ -632,6 +647,85 @@ session_rcpt(struct session *s, char *const *argv, struct verdict *v)
 		internal_error(s, s->conf, v, "out of memory");
 }
 
+/* spf_action - what the policy does with one result */
+
+static enum action
+spf_action(const struct spf_policy *sp, enum spf_res res)
+{
+	switch (res) {
+	case SPF_FAIL:
+		return sp->on_fail;
+	case SPF_SOFTFAIL:
+		return sp->on_softfail;
+	case SPF_TEMPERROR:
+		return sp->on_temperror;
+	case SPF_PERMERROR:
+		return sp->on_permerror;
+	default:
+		return ACTION_LOG;
+	}
+}
+
+/* spf_line - "MID n SPF: KIND identity ID RESULT" */
+
+static bool
+spf_line(struct session *s, const char *kind, const char *id,
+	 enum spf_res res)
+{
+	return emit(s, strbuf_printf(&s->line, "MID %" PRIu64 " SPF: %s "
+				     "identity ", s->msg.mid, kind)
+		    && append_esc(&s->line, id)
+		    && strbuf_printf(&s->line, " %s", spf_res_name(res)));
+}
+
+/* spf_run - the message's SPF check and what its policy does with it;
+ * false out of memory */
+
+static bool
+spf_run(struct session *s, struct verdict *v)
+{
+	const struct spf_policy *sp = &s->policy->spf;
+	struct spf_result *r = &s->msg.spf;
+	enum action act;
+
+	if (spf_checker == NULL || !enforcing(s) || !sp->verify)
+		return true;
+	if (spf_check(spf_checker, s->client_addr, s->helo, s->msg.sender,
+		      sp->helo, s->conf->spf_timeout * 1000, r) < 0)
+		return false;
+	if (!r->checked)
+		return true;
+	if ((r->helo_checked && !spf_line(s, "helo", r->helo_id, r->helo))
+	    || !spf_line(s, "mailfrom", r->mailfrom_id, r->mailfrom))
+		return false;
+	/* the stronger of the identities' actions: reject, tempfail, log */
+	act = spf_action(sp, r->mailfrom);
+	if (r->helo_checked && act != ACTION_REJECT
+	    && spf_action(sp, r->helo) != ACTION_LOG)
+		act = spf_action(sp, r->helo);
+	if (act == ACTION_LOG)
+		return true;
+	strbuf_reset(&s->reply);
+	if (act == ACTION_REJECT) {
+		v->kind = VERDICT_REJECT;
+		v->rcode = "550";
+		v->xcode = "5.7.1";
+		if (!strbuf_puts(&s->reply, "SPF unauthorized mail is prohibited"))
+			return false;
+	} else {
+		v->kind = VERDICT_TEMPFAIL;
+		v->rcode = "451";
+		v->xcode = "4.4.3";
+		if (!strbuf_puts(&s->reply, "Temporary error occurred during "
+				 "SPF verification"))
+			return false;
+	}
+	if (!ids_text(s))
+		return false;
+	v->text = strbuf_str(&s->reply);
+	return msg_finish(s, "Rejected by policy ", "spf");
+}
+
 void
 session_data(struct session *s, struct verdict *v)
 {
@@ -639,7 +733,7 @@ session_data(struct session *s, struct verdict *v)
 	if (s->msg.mid == 0)
 		return;
 	s->msg.data = true;
-	if (!log_qid(s))
+	if (!log_qid(s) || !spf_run(s, v))
 		internal_error(s, s->conf, v, "out of memory");
 }
 
@@ -907,6 +1001,17 @@ session_eom(struct session *s, struct verdict *v)
 		v->headers[v->nheaders].name = hdr;
 		v->headers[v->nheaders++].value = strbuf_str(&s->idhdr);
 	}
+	if (m->spf.header != NULL && s->policy->spf.received_spf_header) {
+		strbuf_reset(&s->spfhdr);
+		if (!strbuf_printf(&s->spfhdr, "%s%s", s->leadspc ? " " : "",
+				   m->spf.header)) {
+			internal_error(s, s->conf, v, "out of memory");
+			return;
+		}
+		v->headers[v->nheaders].name = "Received-SPF";
+		v->headers[v->nheaders].top = true;
+		v->headers[v->nheaders++].value = strbuf_str(&s->spfhdr);
+	}
 	(void) msg_finish(s, NULL, NULL);
 }
 
@@ -936,9 +1041,18 @@ session_close(struct session *s)
 	strbuf_free(&s->line);
 	strbuf_free(&s->reply);
 	strbuf_free(&s->idhdr);
+	strbuf_free(&s->spfhdr);
+	free(s->client_addr);
+	free(s->helo);
 	free(s->mta_name);
 	conf_release(s->conf);
 	free(s);
+}
+
+void
+session_set_spf(struct spf *spf)
+{
+	spf_checker = spf;
 }
 
 void

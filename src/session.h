@@ -39,6 +39,15 @@
  *
  *	A session is used by one callback at a time (libmilter serializes
  *	callbacks of one connection), not necessarily on one thread.
+ *
+ *	SPF (spf.h) is checked at DATA, for accept policies with spf {
+ *	verify = true }: the queue ID is known there, so the result lines
+ *	follow it as SPEC "The log" orders them, and the MTA has already
+ *	refused the recipients it refuses anyway, so no DNS is spent on
+ *	them. A reject or tempfail there refuses the whole transaction
+ *	("Rejected by policy spf") before its content is sent. The
+ *	Received-SPF header comes with the verdict at end of message, to be
+ *	inserted on top of the header (it is a trace field).
  *--*/
 #ifndef ESMTPGUARD_SESSION_H
 #define ESMTPGUARD_SESSION_H
@@ -82,10 +91,16 @@ struct verdict {
 	struct {
 		const char *name;
 		const char *value;
+		bool	top;	/* insert above all (trace field), not append */
 	}	headers[VERDICT_HEADERS];
 };
 
 struct session;
+struct spf;
+
+/* session_set_spf - the process's SPF checker for the sessions opened from
+ * now on; NULL (the default) checks nothing. Set before sessions start. */
+void	session_set_spf(struct spf *spf);
 
 struct session *session_open(struct conf *conf, struct idalloc *ids,
 			     const struct session_conn *conn,

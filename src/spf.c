@@ -9,16 +9,20 @@
  *	See spf.h for the contract. The one libspf2 server of the process
  *	asks DNS through a stack of three layers:
  *
- *	budget	(ours, on top) refuses to start a lookup once the message's
- *		DNS time budget cannot pay for one, answering "try again"
- *		without asking anyone.
+ *	budget	(ours, on top) judges whether the message's DNS time
+ *		budget can still pay for a query. When it cannot, the
+ *		lookup goes down marked "refused" and "do not store": the
+ *		cache may still answer it, and on a miss the bottom layer
+ *		answers "try again" without asking anyone.
  *	cache	(libspf2's SPF_dns_cache) keeps answers for their TTL,
  *		within [CACHE_MIN_TTL, CACHE_MAX_TTL] seconds; errors,
- *		"try again" included, for CACHE_MIN_TTL seconds, so that
- *		the messages that follow a dead DNS server fail at once.
- *		It sits below the budget layer because it stores whatever
- *		comes up from below: a refusal made for lack of time says
- *		nothing about the name and must never be cached.
+ *		"try again" after a real timeout included, for
+ *		CACHE_MIN_TTL seconds, so that the messages that follow a
+ *		dead DNS server fail at once. It stores whatever comes up
+ *		from below unless told not to (conserve_cache with
+ *		should_cache false, libspf2's own switch): a refusal made
+ *		for lack of time says nothing about the name and must
+ *		never be cached.
  *	resolver (ours) res_nquery() with a per-query timeout taken from
  *		what is left of the budget. Tests put libspf2's zone layer
  *		here instead (spf_new_zone), with no DNS at all.
@@ -122,6 +126,8 @@ struct spf {
 /* One check's budget, on the thread that runs it. */
 static __thread int64_t budget_deadline;	/* 0: no check running */
 static __thread int64_t virtual_ms;		/* zone mode's DELAYs */
+static __thread int64_t lookup_left;	/* what the budget layer saw for the
+					 * lookup on its way down; 0: refused */
 
 /* now_ms - a monotonic clock in milliseconds, plus the virtual delays */
 
@@ -340,12 +346,13 @@ resolver_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	int	try, retrans, len = -1;
 
 	(void) should_cache;
-	(void) __atomic_add_fetch(&spf->lookups, 1, __ATOMIC_RELAXED);
-	if (rs == NULL)
+	if (lookup_left == 0 || rs == NULL)
 		return rr_new(layer, domain, type, 0, TRY_AGAIN);
+	(void) __atomic_add_fetch(&spf->lookups, 1, __ATOMIC_RELAXED);
 	rs->res.res_h_errno = TRY_AGAIN;
 	for (try = 0; try < rs->attempts; try++) {
-		left = budget_left();
+		/* the first try gets what the budget layer judged enough */
+		left = try == 0 ? lookup_left : budget_left();
 		if (left > (int64_t) rs->timeout * 1000 * rs->res.nscount)
 			retrans = rs->timeout;
 		else
@@ -378,6 +385,8 @@ zone_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	struct delay *d;
 	int64_t left;
 
+	if (lookup_left == 0)
+		return rr_new(layer, domain, type, 0, TRY_AGAIN);
 	(void) __atomic_add_fetch(&spf->lookups, 1, __ATOMIC_RELAXED);
 	for (d = spf->delays; d != NULL; d = d->next) {
 		if (strcasecmp(d->name, domain) != 0)
@@ -404,8 +413,13 @@ budget_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	struct spf *spf = layer->hook;
 	int64_t floor = spf->zone ? 1 : resolver_floor();
 
-	if (budget_left() < floor)
-		return rr_new(layer, domain, type, 0, TRY_AGAIN);
+	lookup_left = budget_left();
+	if (lookup_left < floor) {
+		/* the cache may still answer; a miss goes down to be
+		 * refused, and is not stored (conserve_cache) */
+		lookup_left = 0;
+		should_cache = 0;
+	}
 	return SPF_dns_lookup(layer->layer_below, domain, type, should_cache);
 }
 
@@ -489,13 +503,14 @@ spf_make(struct spf *spf, const char *receiver)
 
 	(void) pthread_once(&once, lib_handlers);
 	if ((spf->receiver = strdup(receiver)) == NULL
-	    || (cache = SPF_dns_cache_new(spf->dns, NULL, 0, CACHE_BITS)) == NULL)
+	    || (cache = SPF_dns_cache_new(spf->dns, NULL, 0,
+					  CACHE_BITS)) == NULL)
 		goto fail;
 	spf->dns = cache;
 	SPF_dns_cache_set_ttl(cache, CACHE_MIN_TTL, CACHE_MIN_TTL,
 			      CACHE_MIN_TTL, CACHE_MIN_TTL);
-	/* the cache stores everything it is asked for (see spf.h) */
-	SPF_dns_set_conserve_cache(cache, 0);
+	/* only what the budget layer lets it store (see DESCRIPTION) */
+	SPF_dns_set_conserve_cache(cache, 1);
 	if ((cache = layer_new(spf->dns, "budget", budget_lookup, spf)) == NULL)
 		goto fail;
 	spf->dns = cache;
@@ -562,8 +577,9 @@ spf_zone_add(struct spf *spf, const char *name, const char *type,
 	if (spf->zone == NULL)
 		return -1;
 	if (strcmp(type, "TEMPFAIL") == 0)
-		return SPF_dns_zone_add_str(spf->zone, name, ns_t_any, TRY_AGAIN,
-					    NULL) == SPF_E_SUCCESS ? 0 : -1;
+		return SPF_dns_zone_add_str(spf->zone, name, ns_t_any,
+					    TRY_AGAIN, NULL)
+		    == SPF_E_SUCCESS ? 0 : -1;
 	if (strcmp(type, "DELAY") == 0) {
 		if (data == NULL || (d = calloc(1, sizeof(*d))) == NULL)
 			return -1;
@@ -579,7 +595,8 @@ spf_zone_add(struct spf *spf, const char *name, const char *type,
 	}
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(type, types[i].name) == 0 && data != NULL)
-			return SPF_dns_zone_add_str(spf->zone, name, types[i].type,
+			return SPF_dns_zone_add_str(spf->zone, name,
+						    types[i].type,
 						    NETDB_SUCCESS, data)
 			    == SPF_E_SUCCESS ? 0 : -1;
 	return -1;
@@ -832,10 +849,12 @@ evaluate(struct spf *spf, const struct client *c, const char *helo,
 		value = SPF_response_get_received_spf_value(resp);
 		why = *res == SPF_TEMPERROR ? "temporary DNS error looking up"
 		    : "cannot evaluate the SPF record of";
-		if (value != NULL && SPF_response_result(resp) != SPF_RESULT_INVALID)
+		if (value != NULL
+		    && SPF_response_result(resp) != SPF_RESULT_INVALID)
 			*header = header_clean(value);
 		else
-			*header = header_own(spf, *res, why, domain, c, id, helo);
+			*header = header_own(spf, *res, why, domain, c, id,
+					     helo);
 		if (*header == NULL) {
 			SPF_response_free(resp);
 			SPF_request_free(req);

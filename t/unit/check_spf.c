@@ -47,6 +47,7 @@ static const struct {
 	{"slow2.test", "DELAY", "3000"},
 	{"slow2.test", "A", "192.0.2.98"},
 	{"twoslow.test", "TXT", "v=spf1 a:slow.test a:slow2.test -all"},
+	{"chain2.test", "TXT", "v=spf1 a:slow.test a:helo.test -all"},
 };
 
 static void
@@ -382,8 +383,17 @@ START_TEST(test_budget_refusal_not_cached)
 
 	ck_assert_int_eq(mailfrom_in("<a@chain.test>", 3000), SPF_TEMPERROR);
 	before = spf_lookups(spf);
-	ck_assert_int_eq(mailfrom_in("<a@after.test>", BUDGET), SPF_PASS);
+	ck_assert_int_eq(mailfrom_in("<a@chain.test>", BUDGET), SPF_PASS);
 	ck_assert_uint_gt(spf_lookups(spf), before);
+}
+END_TEST
+
+/* The budget spent: what the cache holds is still answered. */
+START_TEST(test_budget_spent_cache_answers)
+{
+	check(CLIENT, "helo.test", "<>", true);		/* caches helo.test */
+	ck_assert_int_eq(res.mailfrom, SPF_PASS);
+	ck_assert_int_eq(mailfrom_in("<a@chain2.test>", 3000), SPF_PASS);
 }
 END_TEST
 
@@ -473,6 +483,7 @@ suite(void)
 	tcase_add_test(tc, test_budget_runs_out);
 	tcase_add_test(tc, test_budget_cut_is_cached);
 	tcase_add_test(tc, test_budget_refusal_not_cached);
+	tcase_add_test(tc, test_budget_spent_cache_answers);
 	tcase_add_test(tc, test_budget_enough);
 	tcase_add_test(tc, test_budget_two_slow);
 	tcase_add_test(tc, test_budget_two_slow_paid);
