@@ -59,8 +59,8 @@
  *
  *	The thread-local budget: a check runs inside one milter callback,
  *	on one thread, so the deadline lives in thread-local storage for
- *	the duration of spf_check(). In zone mode a "DELAY" entry advances
- *	a thread-local virtual clock instead of sleeping, so the budget is
+ *	the duration of spf_check(). In zone mode the clock is virtual:
+ *	only "DELAY" entries advance it, nothing sleeps, and the budget is
  *	tested without timing anything.
  *
  *	libspf2 builds Received-SPF for the results it finishes properly;
@@ -125,19 +125,25 @@ struct spf {
 
 /* One check's budget, on the thread that runs it. */
 static __thread int64_t budget_deadline;	/* 0: no check running */
-static __thread int64_t virtual_ms;		/* zone mode's DELAYs */
+static __thread int64_t virtual_ms;		/* zone mode's clock */
+static __thread bool clock_virtual;		/* zone mode: only DELAYs
+						 * advance the clock */
 static __thread int64_t lookup_left;	/* what the budget layer saw for the
 					 * lookup on its way down; 0: refused */
 
-/* now_ms - a monotonic clock in milliseconds, plus the virtual delays */
+/* now_ms - a monotonic clock in milliseconds; in zone mode a virtual one
+ * that only DELAYs move, so tests of the budget never depend on how fast
+ * they run */
 
 static int64_t
 now_ms(void)
 {
 	struct timespec ts;
 
+	if (clock_virtual)
+		return virtual_ms;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + virtual_ms;
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* budget_left - milliseconds left of the running check's budget */
@@ -906,6 +912,8 @@ spf_check(struct spf *spf, const char *client_addr, const char *helo,
 	if ((sender = sender_parse(mail_from)) == NULL)
 		return -1;
 	out->checked = true;
+	clock_virtual = spf->zone != NULL;
+	virtual_ms = 1;		/* a deadline of 0 means none */
 	budget_deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
 
 	/* MAIL FROM first: RFC 7208 2.4 requires it, the HELO check is only
@@ -925,6 +933,7 @@ spf_check(struct spf *spf, const char *client_addr, const char *helo,
 done:
 	budget_deadline = 0;
 	virtual_ms = 0;
+	clock_virtual = false;
 	free(sender);
 	if (rc < 0)
 		spf_result_free(out);

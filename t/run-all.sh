@@ -110,7 +110,8 @@ sanitized() {
 if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
 	sanitized "$top/_build-asan" address
 	sanitized "$top/_build-tsan" thread \
-		t/unit/check_peer t/unit/check_conf t/unit/check_idalloc
+		t/unit/check_peer t/unit/check_conf t/unit/check_idalloc \
+		t/unit/check_spf
 fi
 
 echo

@@ -8,6 +8,7 @@
  *--*/
 #include <config.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,8 @@ static const struct {
 	 "encountered temporary error during SPF processing of domain of "
 	 "incdead.test)"},
 };
+
+#define NRESULTS	(sizeof(results) / sizeof(results[0]))
 
 START_TEST(test_results)
 {
@@ -442,6 +445,49 @@ START_TEST(test_budget_shared_mailfrom_slow)
 }
 END_TEST
 
+/* One checker, several threads at once (the daemon's case): each thread
+ * has its own budget and gets its own right answers through the shared
+ * cache. */
+#define THREADS	4
+#define ROUNDS	100
+
+static void *
+checker_thread(void *arg)
+{
+	struct spf_result r;
+	long	n = (long) arg;
+	int	i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		size_t	k = (size_t) (n + i) % NRESULTS;
+
+		if (spf_check(spf, CLIENT, "helo.test", results[k].from, true,
+			      BUDGET, &r) < 0 || r.mailfrom != results[k].want
+		    || r.helo != SPF_PASS) {
+			spf_result_free(&r);
+			return (void *) 1;
+		}
+		spf_result_free(&r);
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	pthread_t tid[THREADS];
+	void   *rc;
+	long	i;
+
+	for (i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, checker_thread,
+						(void *) i), 0);
+	for (i = 0; i < THREADS; i++) {
+		ck_assert_int_eq(pthread_join(tid[i], &rc), 0);
+		ck_assert_msg(rc == NULL, "thread %ld got a wrong result", i);
+	}
+}
+END_TEST
+
 START_TEST(test_zone_add_bad)
 {
 	ck_assert_int_eq(spf_zone_add(spf, "x.test", "NS", "ns.test"), -1);
@@ -465,8 +511,7 @@ suite(void)
 	TCase  *tc = tcase_create("spf");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_results, 0,
-			    sizeof(results) / sizeof(results[0]));
+	tcase_add_loop_test(tc, test_results, 0, NRESULTS);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_helo_identity);
 	tcase_add_test(tc, test_helo_off_or_missing);
@@ -489,6 +534,7 @@ suite(void)
 	tcase_add_test(tc, test_budget_two_slow_paid);
 	tcase_add_test(tc, test_budget_shared_helo_slow);
 	tcase_add_test(tc, test_budget_shared_mailfrom_slow);
+	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_zone_add_bad);
 	tcase_add_test(tc, test_version);
 	suite_add_tcase(s, tc);
