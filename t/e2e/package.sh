@@ -2,12 +2,13 @@
 # shellcheck disable=SC2034
 # package.sh - the Debian package, as an administrator gets it: build it
 # with contrib/deb.sh (dpkg-buildpackage -us -uc -b), install it with
-# dpkg -i, check what it put where (binary, configuration, man pages,
+# dpkg -i, check what it put where (binaries, configuration, man pages,
 # systemd unit, user, directories, postfix in the esmtpguard group), then
 # start the installed esmtpguard the way its systemd unit does (as user
 # esmtpguard, ExecStartPre, ExecStart, ExecReload) with the installed
 # /etc/esmtpguard.conf, attach a private Postfix with the lines of
-# contrib/postfix/main.cf, and send mail through it. The package is
+# contrib/postfix/main.cf, send mail through it, and see what Postfix
+# answers once esmtpguard is stopped. The package is
 # purged at the end (the esmtpguard user stays, as after any purge).
 #
 # Skipped when not root, without dpkg-buildpackage and debhelper
@@ -74,9 +75,10 @@ ok "esmtpguard -n finds and accepts /etc/esmtpguard.conf (no -c)" \
 	/usr/sbin/esmtpguard -n
 dpkg-query -W -f='${Conffiles}\n' esmtpguard >"$T/conffiles"
 like "$T/conffiles" '^ /etc/esmtpguard.conf ' "/etc/esmtpguard.conf is a conffile (upgrades keep local changes)"
-for page in man8/esmtpguard.8 man5/esmtpguard.conf.5; do
+for page in man8/esmtpguard.8 man5/esmtpguard.conf.5 man1/esmtpguard-trace.1; do
 	ok "man page $page installed" test -s "/usr/share/man/$page.gz"
 done
+ok "esmtpguard-trace installed and runs" eval '/usr/bin/esmtpguard-trace --help >/dev/null 2>&1'
 ok "systemd unit installed" test -s "$UNIT"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	out=$(systemd-analyze verify --man=no "$UNIT" 2>&1)
@@ -144,9 +146,23 @@ ok "SIGTERM stops it" wait_for 30 eval "! alive $EG_PID"
 EG_PID=
 ok "the socket and the pid file are gone (the run directory is the user's)" \
 	test ! -e "$SOCK" -a ! -e "$pidfile"
+
+# --- 6. esmtpguard down: milter_default_action = tempfail (the snippet) ---
+: >"$T/last.out"
+c_open 4
+c_cmd 4 "EHLO client.test.example"
+c_cmd 4 "MAIL FROM:<down@sender.example>"
+like "$T/last.out" '^<4 451 4\.7\.1 Service unavailable - try again later$' \
+	"esmtpguard down: Postfix answers MAIL FROM with 451 4.7.1"
+c_cmd 4 "NOOP"
+is "${C_REPLY%% *}" 250 "esmtpguard down: the connection stays open"
+c_cmd 4 "QUIT"
+c_close 4
+like "$PF/log/maillog" "warning: connect to Milter service unix:$SOCK: No such file or directory" \
+	"esmtpguard down: Postfix logs why"
 umount "$RUN" /var/lib/esmtpguard
 
-# --- 6. purge ---
+# --- 7. purge ---
 PKG_INSTALLED=
 ok "dpkg --purge removes it" eval 'dpkg --purge esmtpguard >"$T/purge.out" 2>&1' 
 ok "purge removed the binary, the configuration and the state directory" \
