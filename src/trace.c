@@ -36,10 +36,10 @@
 
 /* a Postfix smtpd session: "connect from" .. "disconnect from" */
 struct smtpd {
-	char   *key;
+	char	key[224];		/* "host pid" */
 	long	pid;
-	char   *conn_addr;		/* at connect */
-	char   *addr;			/* latest (XCLIENT changes it) */
+	char	conn_addr[64];		/* at connect ("" unknown) */
+	char	addr[64];		/* latest (XCLIENT changes it) */
 	int64_t	t_connect, t_end;
 	struct trace_conn *conn;
 	enum trace_end end;
@@ -184,10 +184,11 @@ pack(char **out[], const char *const *str, const size_t *len, size_t n)
 
 	for (i = 0; i < n; i++)
 		total += str[i] ? len[i] + 1 : 0;
-	p = trace_alloc(total + 1);
+	p = trace_alloc(total + 2);
 	for (i = 0; i < n; i++) {
 		if (str[i] == NULL) {
-			*out[i] = i == 0 ? p : NULL;
+			/* the owner is never NULL: an empty string */
+			*out[i] = i == 0 ? p++ : NULL;
 			continue;
 		}
 		memcpy(p, str[i], len[i]);
@@ -719,12 +720,8 @@ conn_unref(struct trace *tr, struct trace_conn *c)
 	(void) tr;
 	if (--c->refs > 0)
 		return;
-	free(c->iface);
-	free(c->addr);
-	free(c->name);
-	free(c->verdict);
-	free(c->sg);
-	free(c->entry);
+	free(c->iface);			/* owns addr and name */
+	free(c->verdict);		/* owns sg and entry */
 	free_hits(c->hits, c->nhits);
 	for (i = 0; i < c->nunknown && i < 4; i++)
 		free(c->unknown[i]);
@@ -963,9 +960,6 @@ smtpd_free(struct trace *tr, struct smtpd *s)
 	}
 	for (i = 0; i < s->nreplies && i < 4; i++)
 		free(s->replies[i]);
-	free(s->key);
-	free(s->conn_addr);
-	free(s->addr);
 	free(s->after);
 	free(s->stats);
 	if (s->conn)
@@ -980,8 +974,11 @@ smtpd_apply(struct trace *tr, struct smtpd *s)
 	struct trace_conn *c = s->conn;
 
 	c->end = s->end;
-	setstr(&c->end_after, s->after);
-	setstr(&c->end_stats, s->stats);
+	free(c->end_after);
+	free(c->end_stats);
+	c->end_after = s->after;	/* moved, not copied */
+	c->end_stats = s->stats;
+	s->after = s->stats = NULL;
 	if (c->closed)
 		conn_settle(tr, c, s->end);
 	smtpd_free(tr, s);
@@ -1014,7 +1011,8 @@ smtpd_get(struct trace *tr, const struct traceline *l, bool create)
 	if (s != NULL || !create)
 		return s;
 	s = trace_alloc(sizeof(*s));
-	s->key = trace_strndup(key, n);
+	memcpy(s->key, key, n);
+	s->key[n] = 0;
 	s->pid = l->pid;
 	s->t_connect = l->t;
 	tracemap_put(&tr->smtpds, key, n, s);
@@ -1068,9 +1066,9 @@ on_disconnect(struct trace *tr, const struct traceline *l)
 	struct trace_conn *c;
 	unsigned i;
 
-	set(&s->addr, l->addr);
-	if (s->conn_addr == NULL)
-		s->conn_addr = dup(l->addr);
+	copy(s->addr, sizeof(s->addr), l->addr);
+	if (s->conn_addr[0] == 0)
+		copy(s->conn_addr, sizeof(s->conn_addr), l->addr);
 	set(&s->stats, l->value);
 	s->xclient = (unsigned) (l->num > 8 ? 8 : l->num);
 	s->t_end = l->t;
@@ -1470,16 +1468,26 @@ guard_line(struct trace *tr, const struct traceline *l)
 	case TL_G_NEW:
 		c = conn_get(tr, l->icid, l->t);
 		c->t_open = l->t;
-		set(&c->iface, l->iface);
-		set(&c->addr, l->addr);
-		set(&c->name, l->name);
+		free(c->iface);		/* the block of all three */
+		{
+			char  **out[] = {&c->iface, &c->addr, &c->name};
+			const char *str[] = {l->iface.p, l->addr.p, l->name.p};
+			const size_t len[] = {l->iface.n, l->addr.n, l->name.n};
+
+			pack(out, str, len, 3);
+		}
 		c->verified = l->verified;
 		break;
 	case TL_G_HAT:
 		c = conn_get(tr, l->icid, l->t);
-		set(&c->verdict, l->value);
-		set(&c->sg, l->sg);
-		set(&c->entry, l->entry);
+		free(c->verdict);	/* the block of all three */
+		{
+			char  **out[] = {&c->verdict, &c->sg, &c->entry};
+			const char *str[] = {l->value.p, l->sg.p, l->entry.p};
+			const size_t len[] = {l->value.n, l->sg.n, l->entry.n};
+
+			pack(out, str, len, 3);
+		}
 		break;
 	case TL_G_UNKNOWN:
 		c = conn_get(tr, l->icid, l->t);
@@ -1577,8 +1585,8 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		if ((s = smtpd_get(tr, l, false)) != NULL)
 			smtpd_free(tr, s);	/* its end was never logged */
 		s = smtpd_get(tr, l, true);
-		s->conn_addr = dup(l->addr);
-		s->addr = dup(l->addr);
+		copy(s->conn_addr, sizeof(s->conn_addr), l->addr);
+		copy(s->addr, sizeof(s->addr), l->addr);
 		break;
 	case TL_P_LOST:
 		s = smtpd_get(tr, l, true);
@@ -1590,9 +1598,9 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		break;
 	case TL_P_CLIENT:
 		s = smtpd_get(tr, l, true);
-		set(&s->addr, l->addr);
-		if (s->conn_addr == NULL)
-			s->conn_addr = dup(l->addr);
+		copy(s->addr, sizeof(s->addr), l->addr);
+		if (s->conn_addr[0] == 0)
+			copy(s->conn_addr, sizeof(s->conn_addr), l->addr);
 		m = qid_msg(tr, l->qid, l->t, true);
 		if (s->nqids < 8) {
 			s->qids[s->nqids++] = dup(l->qid);
