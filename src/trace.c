@@ -824,6 +824,8 @@ msg_free(struct trace *tr, struct trace_msg *m)
 	free(m->spf_from_id);
 	free(m->spf_from);
 	free_hits(m->hits, m->nhits);
+	for (i = 0; i < m->nmime; i++)
+		free(m->mime[i]);
 	free(m->abort_logged);
 	free(m->abort);
 	free(m->pf_from);
@@ -1553,6 +1555,12 @@ guard_line(struct trace *tr, const struct traceline *l)
 			set(&m->spf_from_id, l->addr);
 			set(&m->spf_from, l->value);
 		}
+		break;
+	case TL_G_MIME:
+		m = msg_get(tr, l->mid, l->t);
+		msg_attach(tr, m, l->icid, l->t);
+		if (m->nmime < 4)
+			m->mime[m->nmime++] = dup(l->value);
 		break;
 	case TL_G_ABORTED:
 		m = msg_get(tr, l->mid, l->t);

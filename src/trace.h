@@ -138,6 +138,8 @@ struct trace_msg {
 	char   *spf_helo_id, *spf_helo, *spf_from_id, *spf_from;
 	struct trace_hit *hits;
 	size_t	nhits;
+	char   *mime[4];		/* MIME anomalies esmtpguard logged */
+	size_t	nmime;
 	enum trace_state state;
 	char   *abort_logged;		/* the reason esmtpguard logged */
 	char   *abort;			/* the settled reason */

@@ -421,6 +421,10 @@ guard_mid(struct traceline *l, struct cur *c)
 		}
 		if (eat(c, "ESMTP policy "))
 			return rule(l, c);
+		if (eat(c, "MIME: ")) {
+			l->value = rest(c);
+			return TL_G_MIME;
+		}
 		return TL_NONE;
 	}
 	if (eat(c, "Message-ID ")) {

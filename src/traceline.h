@@ -60,6 +60,7 @@ enum tl_ev {
 	TL_G_SUBJECT,		/* mid value */
 	TL_G_READY,		/* mid num addr */
 	TL_G_SPF,		/* mid name=identity kind addr=identity value=result */
+	TL_G_MIME,		/* MID m ICID n MIME: value (a structure anomaly) */
 	TL_G_RULE,		/* [mid] icid policy rule gt value action */
 	TL_G_ABORTED,		/* Message aborted MID: mid value=reason */
 	TL_G_FINISHED,		/* Message finished MID: mid value=done|aborted */

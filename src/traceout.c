@@ -316,6 +316,8 @@ text_msg(FILE *fp, const struct trace_msg *m)
 		fprintf(fp, "  SPF:          mailfrom identity %s %s\n", m->spf_from_id, m->spf_from);
 	for (i = 0; i < m->nhits; i++)
 		text_hit(fp, &m->hits[i]);
+	for (i = 0; i < m->nmime; i++)
+		fprintf(fp, "  MIME:         %s\n", m->mime[i]);
 	if (m->mid) {
 		fprintf(fp, "  received:     %s", m->state == TRACE_MSG_DONE ? "done"
 			: m->state == TRACE_MSG_ABORTED ? "aborted" : "not finished");
@@ -475,6 +477,13 @@ json_msg(FILE *fp, const struct trace_msg *m)
 	}
 	fputs(",\"rules\":", fp);
 	jhits(fp, m->hits, m->nhits);
+	fputs(",\"mime\":[", fp);
+	for (i = 0; i < m->nmime; i++) {
+		if (i)
+			putc(',', fp);
+		traceout_json_str(fp, m->mime[i]);
+	}
+	putc(']', fp);
 	if (m->mid)
 		jkey(fp, "received", m->state == TRACE_MSG_DONE ? "done"
 		     : m->state == TRACE_MSG_ABORTED ? "aborted" : "open", &f);
@@ -531,8 +540,18 @@ traceout_conn(FILE *fp, const struct trace_conn *c, bool json)
 void
 traceout_esa(FILE *fp, int64_t t, const char *text, size_t len)
 {
-	char	ts[32];
+	/* many lines share their second: format the stamp once */
+	static int64_t last = INT64_MIN;
+	static char ts[32];
+	static size_t tslen;
 
-	traceout_time(ts, sizeof(ts), t, false);
-	fprintf(fp, "%s Info: %.*s\n", ts, (int) len, text);
+	if (t != last) {
+		traceout_time(ts, sizeof(ts) - 7, t, false);
+		strcat(ts, " Info: ");
+		tslen = strlen(ts);
+		last = t;
+	}
+	fwrite(ts, 1, tslen, fp);
+	fwrite(text, 1, len, fp);
+	putc('\n', fp);
 }

@@ -12,7 +12,10 @@
  *	delivered (some with two recipients on one connection), some
  *	deferred then delivered, some bounced, some to a host that refuses
  *	connections, some dropped by a rule, some lost, some refused by the
- *	host access table. Deterministic (a fixed seed), so runs compare.
+ *	host access table. A deferred message expires about a thousand
+ *	sessions later (returned to its sender, removed), as a queue with a
+ *	lifetime does, so what is open at once stays bounded. Deterministic
+ *	(a fixed seed), so runs compare.
  *--*/
 #include <config.h>
 
@@ -49,6 +52,8 @@ main(int argc, char **argv)
 	long	t = 3600 * 8;
 	char	ts[64], qid[16], buf[65536];
 	int	spid = 20000;
+	static char ring[1024][16];	/* deferred queue IDs, oldest expire */
+	unsigned rpos = 0;
 
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	while (written < limit) {
@@ -126,7 +131,15 @@ main(int argc, char **argv)
 				if (two)
 					L("%s postfix/smtp[%d]: %s: to=<other%u@dest%u.example>, relay=none, delay=0.2, delays=0.1/0/0.1/0, dsn=4.4.1, status=deferred (connect to mx.dest%u.example[203.0.113.%u]:25: Connection refused)\n",
 					  ts, dp, qid, c, b % 40, b % 40, b % 40);
-				continue;	/* still in the queue */
+				/* in the queue until its slot comes round again */
+				if (ring[rpos][0] != 0) {
+					L("%s postfix/qmgr[700]: %s: from=<user@sender.example>, status=expired, returned to sender\n",
+					  ts, ring[rpos]);
+					L("%s postfix/qmgr[700]: %s: removed\n", ts, ring[rpos]);
+				}
+				memcpy(ring[rpos], qid, sizeof(ring[rpos]));
+				rpos = (rpos + 1) % 1024;
+				continue;
 			}
 			if (kind < 22) {
 				st = "bounced";

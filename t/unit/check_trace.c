@@ -116,6 +116,9 @@ START_TEST(guard_lines)
 	ck_assert_int_eq(parse(&l, "Sun Nov 22 13:09:12 2026 Info: Message aborted MID 5 Dropped by "
 			       "policy header_line_length"), TL_G_ABORTED);
 	EQ(l.value, "Dropped by policy header_line_length");
+	ck_assert_int_eq(parse(&l, "Sun Nov 22 13:09:12 2026 Info: MID 4 ICID 3 MIME: boundary "
+			       "never closed"), TL_G_MIME);
+	EQ(l.value, "boundary never closed");
 	ck_assert_int_eq(parse(&l, "Sun Nov 22 13:09:12 2026 Info: ICID 3 Unknown command: XFOO"),
 			 TL_G_UNKNOWN);
 	EQ(l.value, "XFOO");
