@@ -21,18 +21,20 @@ sm_available || skip_all "no unpacked Sendmail (contrib/deps.sh puts it in /var/
 for tool in m4 ss; do
 	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed (contrib/deps.sh installs it)"
 done
-# addresses of this test's own network namespace: the MTA's interface, a
-# client without a name, a relay
+# addresses of this test's own network namespace: the MTA's interface,
+# clients without a name (one with on_fail = reject), a relay
 ip addr add 192.0.2.1/32 dev lo && ip addr add 192.0.2.10/32 dev lo &&
-	ip addr add 198.51.100.7/32 dev lo ||
+	ip addr add 192.0.2.20/32 dev lo && ip addr add 198.51.100.7/32 dev lo ||
 	skip_all "cannot add addresses to lo in the test namespace"
 
 # 198.51.100.7 relays; 192.0.2.10 gets limits Sendmail's own do not hide
 eg_conf <<'EOF'
 sendergroup RELAY_SG  { match = { "198.51.100.0/24" } policy = TRUSTED }
 sendergroup LIMITS_SG { match = { "192.0.2.10" } policy = LIMITS }
+sendergroup SPFREJ_SG { match = { "192.0.2.20" } policy = SPF_REJECT }
 sendergroup ALL       { match = { "ALL" } policy = DEFAULT }
 policy TRUSTED { access = relay }
+policy SPF_REJECT { spf { on_fail = reject } }
 policy DEFAULT { access = accept }
 policy LIMITS {
   access = accept
@@ -254,7 +256,43 @@ like "$T/new.log" "ICID [0-9]+ RELAY SG RELAY_SG match 198\.51\.100\.0/24 SBRS n
 unlike "$T/new.log" "ESMTP policy" "relay: no rule fires"
 is "$(queued)" "$((before + 1))" "relay: the message is queued"
 
-# --- 10. esmtpguard down: F=T makes MAIL FROM fail temporarily ---
+# --- 10. SPF: Sendmail has no XCLIENT, so the clients really connect
+# from addresses of the namespace (libspf2 passes loopback without DNS),
+# against dnsmasq in the namespace ---
+if command -v dnsmasq >/dev/null 2>&1 && dns_start <<'EOF'; then
+txt-record=pass.test,"v=spf1 ip4:192.0.2.0/24 -all"
+txt-record=fail.test,"v=spf1 ip4:198.51.100.0/24 -all"
+EOF
+	log_mark
+	swaks_from 192.0.2.10 --from a@pass.test --to b@rcpt.example --body x
+	like "$T/last.out" "^<- +$MTA_ACCEPTED" "spf pass: accepted"
+	smid=$(accepted_id)
+	wait_close
+	mid=$(grep -Eo 'Start MID [0-9]+' "$T/new.log" | head -1 | cut -d' ' -f3)
+	has "$T/new.log" "MID ${mid:-X} SPF: mailfrom identity a@pass.test Pass" \
+		"spf pass: the result is logged"
+	like "$SM/queue/qf${smid:-none}" '^H\?\?Received-SPF: pass \(.*client-ip=192\.0\.2\.10; envelope-from=a@pass\.test' \
+		"spf pass: Received-SPF in the queued message"
+
+	log_mark
+	before=$(queued)
+	swaks_from 192.0.2.20 --from a@fail.test --to b@rcpt.example --body x
+	like "$T/last.out" "^<[*-]+ +550 5\.7\.1 SPF unauthorized mail is prohibited \(ICID [0-9]+ MID [0-9]+\)\$" \
+		"spf fail, on_fail = reject: 550 5.7.1 with the IDs"
+	wait_close
+	like "$T/new.log" "MID [0-9]+ SPF: mailfrom identity a@fail\.test Fail\$" \
+		"spf fail: the result is logged"
+	is "$(queued)" "$before" "spf fail, on_fail = reject: nothing queued"
+	dns_stop
+else
+	for d in "pass: accepted" "pass: logged" "pass: Received-SPF" \
+		 "fail: 550 5.7.1" "fail: logged" "fail: nothing queued"; do
+		E2E_N=$((E2E_N + 1))
+		echo "ok $E2E_N - spf $d # SKIP dnsmasq missing or does not start"
+	done
+fi
+
+# --- 11. esmtpguard down: F=T makes MAIL FROM fail temporarily ---
 ok "esmtpguard still running" alive "$EG_PID"
 eg_stop
 is "${EG_STATUS:-none}" 0 "SIGTERM: exit status 0"
