@@ -209,6 +209,18 @@ like "$T/new.log" "ESMTP policy DEFAULT matched body_line_length gt 998: 1200 ac
 	"body_line_length: the hit is logged"
 is "$(queued)" "$((before + 1))" "body_line_length: the message is queued"
 
+# mime_filename_length: a quoted Content-Disposition file name of 300 bytes
+printf '%s\r\n' "From: <a@sender.example>" "To: <b@rcpt.example>" \
+	"Subject: attachment" "MIME-Version: 1.0" \
+	'Content-Type: multipart/mixed; boundary="b"' "" "--b" \
+	"Content-Type: application/octet-stream" \
+	"Content-Disposition: attachment;" " filename=\"$(long f 296).pdf\"" \
+	"" "aGVsbG8K" "--b--" >"$T/mime.eml"
+log_mark
+before=$(queued)
+sw --from a@sender.example --to b@rcpt.example --data "$T/mime.eml"
+dropped mime_filename_length "gt 255: 300"
+
 log_mark
 : >"$T/last.out"
 c_open 4
