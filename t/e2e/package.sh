@@ -7,7 +7,8 @@
 # start the installed esmtpguard the way its systemd unit does (as user
 # esmtpguard, ExecStartPre, ExecStart, ExecReload) with the installed
 # /etc/esmtpguard.conf, attach a private Postfix with the lines of
-# contrib/postfix/main.cf, send mail through it, and see what Postfix
+# contrib/postfix/main.cf and a private Sendmail with the line of
+# contrib/sendmail/esmtpguard.mc, send mail through both, see what Postfix
 # answers once esmtpguard is stopped. The package is
 # purged at the end (the esmtpguard user stays, as after any purge).
 #
@@ -27,6 +28,7 @@ for tool in dpkg-buildpackage dh setpriv; do
 		skip_all "$tool not installed (contrib/deps.sh installs it)"
 done
 # one package test at a time on this machine (dpkg, the system user)
+mkdir -p /run/lock
 exec 9>/run/lock/esmtpguard-package-test.lock
 flock -w 600 9 || skip_all "another package test holds /run/lock/esmtpguard-package-test.lock"
 if dpkg-query -W -f='${Status}' esmtpguard 2>/dev/null | grep -q ' installed$'; then
@@ -134,6 +136,22 @@ like "$T/postcat.out" '^X-ESMTPGuard-ID: ICID=[0-9]+ MID=[0-9]+$' \
 unlike "$PF/log/maillog" 'Milter service.*(Permission denied|No such file)' \
 	"Postfix logged no milter connection failure"
 ok "Postfix logged nothing fatal" pf_healthy
+
+# --- 4b. and a private Sendmail with contrib/sendmail/esmtpguard.mc ---
+if sm_available; then
+	SM_PORT=$((E2E_PORT + 1000))
+	sm_start
+	timeout 60 swaks --server "127.0.0.1:$SM_PORT" --timeout 20 \
+		--helo client.test.example --from a@sender.example \
+		--to b@rcpt.example >"$T/last.out" 2>&1
+	smid=$(sed -nE 's/^<- +250 2\.0\.0 ([0-9A-Za-z]+) Message accepted.*/\1/p' "$T/last.out")
+	like "$SM/queue/qf${smid:-none}" '^H\?\?X-ESMTPGuard-ID: ICID=[0-9]+ MID=[0-9]+$' \
+		"Sendmail reaches the installed esmtpguard: id_header in its queued message"
+	sm_stop
+else
+	E2E_N=$((E2E_N + 1))
+	echo "ok $E2E_N - Sendmail reaches the installed esmtpguard # SKIP no unpacked Sendmail"
+fi
 
 # --- 5. ExecReload, then stop ---
 # shellcheck disable=SC2046
