@@ -107,6 +107,24 @@ sanitized() {
 	FAILED=$((FAILED + n))
 }
 
+# make distcheck: the release tarball builds, installs and uninstalls
+# cleanly, with warnings as errors. The whole suite ran above, so the
+# tarball's own check runs the unit tests only.
+step "make distcheck (unit tests in the tarball's build)"
+cd "$build" || exit 1
+rm -f test-suite.log
+units=$(printf 'run-all-units:\n\t@echo $(UNIT_TESTS)\n' |
+	make -s -f Makefile -f - run-all-units)
+if make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror \
+	TESTS="$units" >distcheck.out 2>&1; then
+	PASS=$((PASS + 1))
+	grep -E '^esmtpguard-.* archives ready' -A2 distcheck.out
+else
+	tail -n 60 distcheck.out
+	echo "run-all: make distcheck failed"
+	FAILED=$((FAILED + 1))
+fi
+
 if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
 	sanitized "$top/_build-asan" address
 	sanitized "$top/_build-tsan" thread \
