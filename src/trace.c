@@ -32,6 +32,8 @@
 
 #define DCONN_IDLE	10	/* seconds before an unused DCID is closed */
 #define LINK_GRACE	2	/* seconds a Postfix-only record waits for a MID */
+#define SWEEP_EVERY	600	/* seconds of log time between sweeps of */
+#define PROC_IDLE	3600	/* processes idle this long (pids recycle) */
 #define SCAN_MAX	256	/* candidates looked at for an address link */
 
 /* a Postfix smtpd session: "connect from" .. "disconnect from" */
@@ -71,7 +73,9 @@ struct txn_item {
 /* an smtp/lmtp/local... process */
 struct dproc {
 	char   *key;
-	struct dconn *cur;
+	struct dconn *cur;		/* valid only within its transaction's
+					 * second: DCIDs idle out after 10 */
+	uint64_t cur_dcid;
 	char   *qid;			/* its current transaction */
 	char   *relay;
 	int64_t	t;
@@ -80,6 +84,7 @@ struct dproc {
 	int64_t	cerr_t;
 	/* pending ESA lines */
 	uint64_t tx_dcid, tx_mid;
+	bool	tx_failed;
 	char   *tx_from;
 	int64_t	tx_t;
 	struct txn_item *tx;
@@ -114,6 +119,7 @@ struct trace {
 	struct tq sq;			/* smtpd sessions ended, not linked */
 	struct tq dq;			/* open DCIDs */
 	struct dproc *pend_all;		/* ESA transactions to write */
+	int64_t	swept;			/* last sweep of idle processes */
 	struct strbuf esa;
 };
 
@@ -418,11 +424,9 @@ tx_flush(struct trace *tr, struct dproc *p)
 		for (i = 0; i < p->ntx; i++)
 			if (!strbuf_printf(&all, "%s%ld", i ? ", " : "", p->tx[i].rid))
 				trace_nomem();
-		if (p->ntx > 0 && (nsent > 0 || p->tx[0].status[0] != 0)) {
-			bool	connected = p->tx_dcid != 0 && p->cur != NULL;
-
-			if (connected || p->tx_dcid == 0)
-				esa_printf(tr, p->tx_t, "Delivery start DCID %" PRIu64
+		/* a connection that failed delivered nothing: no start */
+		if (p->ntx > 0 && !p->tx_failed) {
+			esa_printf(tr, p->tx_t, "Delivery start DCID %" PRIu64
 					   " MID %" PRIu64 " to RID [%s]", p->tx_dcid,
 					   p->tx_mid, strbuf_str(&all));
 		}
@@ -708,7 +712,6 @@ conn_get(struct trace *tr, struct tl_str icid, int64_t t)
 		tr->cfirst = c;
 	tr->clast = c;
 	tr->nconns++;
-	evict(tr);
 	return c;
 }
 
@@ -762,8 +765,6 @@ msg_get(struct trace *tr, struct tl_str mid, int64_t t)
 	}
 	m = msg_new(tr, num(mid), t);
 	tracemap_put(&tr->msgs, mid.p, mid.n, m);
-	evict(tr);
-	/* evict() never takes the newest record */
 	return m;
 }
 
@@ -863,22 +864,23 @@ msg_emit(struct trace *tr, struct trace_msg *m)
 static bool
 msg_ready(const struct trace *tr, const struct trace_msg *m)
 {
+	(void) tr;
 	if (m->incomplete)
 		return true;
 	if (m->mid == 0)
 		/* a grace period: esmtpguard's line naming its MID may come
 		 * a moment later from another file */
-		return m->q.on && m->q.deadline <= tr->now && (m->removed || !m->queued);
+		return m->waited && (m->removed || !m->queued);
 	if (m->state == TRACE_MSG_OPEN)
 		return false;
-	if (m->conn == NULL && !(m->q.on && m->q.deadline <= tr->now))
+	if (m->conn == NULL && !m->waited)
 		return false;		/* its Start line may come late */
 	if (m->conn != NULL && !m->conn->settled)
 		return false;
 	if (m->state == TRACE_MSG_ABORTED || m->removed || m->qid == NULL)
 		return true;
 	/* accepted: wait for Postfix's delivery lines unless none come */
-	return !m->queued && m->q.on && m->q.deadline <= tr->now;
+	return !m->queued && m->waited;
 }
 
 static void
@@ -1145,7 +1147,6 @@ qid_msg(struct trace *tr, struct tl_str qid, int64_t t, bool create)
 	m = msg_new(tr, 0, t);
 	m->qid = dup(qid);
 	tracemap_put(&tr->qids, qid.p, qid.n, m);
-	evict(tr);
 	return m;
 }
 
@@ -1282,6 +1283,7 @@ tx_add(struct trace *tr, struct dproc *p, const struct trace_msg *m,
 		p->tx_dcid = dcid;
 		p->tx_mid = m->mid;
 		p->tx_t = d->t;
+		p->tx_failed = d->conn_failed;
 		free(p->tx_from);
 		p->tx_from = trace_strndup(m->from ? m->from : m->pf_from ? m->pf_from : "<>",
 					   strlen(m->from ? m->from : m->pf_from ? m->pf_from : "<>"));
@@ -1350,12 +1352,13 @@ on_delivery(struct trace *tr, const struct traceline *l)
 			dc = dconn_new(tr, relay, l->t);
 			esa_new_dcid(tr, dc, l->t);
 		}
-		if (!same || p->cur != dc)
+		if (!same || p->cur_dcid != dc->dcid)
 			dconn_use(tr, dc);
 		dc->last = l->t;
 		tq_remove(&tr->dq, &dc->q);
 		tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
 		p->cur = dc;
+		p->cur_dcid = dc->dcid;
 		dcid = dc->dcid;
 	}
 	free(p->qid);
@@ -1431,6 +1434,65 @@ on_expired(struct trace *tr, const struct traceline *l)
 
 /* --- the clock ------------------------------------------------------------- */
 
+static void free_dproc(const char *, size_t, void *, void *);
+
+struct sweep {
+	int64_t	before;
+	void  **v;
+	size_t	n;
+};
+
+static void
+sweep_dproc(const char *k, size_t n, void *v, void *arg)
+{
+	struct sweep *sw = arg;
+	struct dproc *p = v;
+
+	(void) k;
+	(void) n;
+	if (p->t < sw->before && !p->tx_pending)
+		sw->v[sw->n++] = p;
+}
+
+static void
+sweep_smtpd(const char *k, size_t n, void *v, void *arg)
+{
+	struct sweep *sw = arg;
+	struct smtpd *s = v;
+
+	(void) k;
+	(void) n;
+	if (s->t_connect < sw->before)
+		sw->v[sw->n++] = s;
+}
+
+/* sweep - forget processes that went quiet: Postfix's delivery agents
+ * and smtpd sessions whose end was never logged (a crash, a cut log);
+ * pids come back, and the tables must not grow with the log */
+static void
+sweep(struct trace *tr)
+{
+	struct sweep sw;
+	size_t	i;
+
+	sw.before = tr->now - PROC_IDLE;
+	sw.v = trace_alloc((tr->dprocs.n + tr->smtpds.n + 1) * sizeof(*sw.v));
+	sw.n = 0;
+	tracemap_walk(&tr->dprocs, sweep_dproc, &sw);
+	for (i = 0; i < sw.n; i++) {
+		struct dproc *p = sw.v[i];
+
+		(void) tracemap_del(&tr->dprocs, p->key, strlen(p->key));
+		free_dproc(NULL, 0, p, NULL);
+	}
+	sw.n = 0;
+	tracemap_walk(&tr->smtpds, sweep_smtpd, &sw);
+	for (i = 0; i < sw.n; i++)
+		smtpd_free(tr, sw.v[i]);
+	free(sw.v);
+	tr->swept = tr->now;
+}
+
 static void
 tick(struct trace *tr, int64_t t)
 {
@@ -1448,14 +1510,18 @@ tick(struct trace *tr, int64_t t)
 		struct trace_msg *m = OWNER(l, struct trace_msg, q);
 
 		tq_remove(&tr->mq, l);
-		l->on = true;		/* msg_ready: the wait is over */
+		m->waited = true;	/* msg_ready: the wait is over */
 		if (msg_ready(tr, m))
 			msg_emit(tr, m);
 		else
-			l->on = false;
+			m->waited = false;
 	}
 	while ((l = tr->dq.head) != NULL && l->deadline <= t)
 		dconn_close(tr, OWNER(l, struct dconn, q));
+	if (tr->swept == 0)
+		tr->swept = t;
+	else if (t - tr->swept >= SWEEP_EVERY)
+		sweep(tr);
 }
 
 /* --- the lines ------------------------------------------------------------- */
@@ -1697,6 +1763,10 @@ trace_feed(struct trace *tr, const struct traceline *l)
 	if (l->t < 0 || l->ev == TL_BAD)
 		return;
 	tick(tr, l->t);
+	/* over the bound: the oldest go now, between lines, while no
+	 * handler holds a record */
+	if (tr->nmsgs > tr->max_open || tr->nconns > tr->max_open)
+		evict(tr);
 	/* a pending ESA delivery transaction is written before any other
 	 * line, so the stream keeps the log's order */
 	if (esa_on(tr) && tr->pend_all != NULL)

@@ -154,6 +154,7 @@ struct trace_msg {
 	bool	incomplete;		/* handed over before it was complete */
 	/* correlator's own */
 	struct trace_qlink q;
+	bool	waited;			/* its wait for the other log is over */
 	struct trace_msg *prev, *next;
 };
 

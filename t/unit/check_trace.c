@@ -471,6 +471,8 @@ START_TEST(dcids)
 			     "Other network problem ('000', ['connect to mx.z[192.0.2.30]:25: Connection refused'])\n")
 		      != NULL, "%s", c.esa);
 	ck_assert_msg(strstr(c.esa, "Delivery start DCID 0 MID 9 to RID [3]\n") != NULL, "%s", c.esa);
+	ck_assert_msg(strstr(c.esa, "Delivery start DCID 2 ") == NULL,
+		      "no delivery on a refused connection: %s", c.esa);
 	ck_assert_msg(strstr(c.esa, "DCID 3 close\n") != NULL, "%s", c.esa);
 	ck_assert_msg(strstr(c.esa, "DCID 2 close") == NULL, "a failed connection is never closed: %s", c.esa);
 	ck_assert_msg(strstr(c.esa, "New SMTP DCID 4") == NULL, "%s", c.esa);
@@ -493,6 +495,54 @@ START_TEST(bounded)
 	run(&c, v, 50);
 	ck_assert_int_eq(c.records, 300);
 	ck_assert_msg(strstr(c.out, "(record incomplete)") != NULL, "%s", c.out);
+}
+END_TEST
+
+/* open records follow what is open, not the log's length: a Postfix
+ * bounce notice whose own queue ID is never seen again, and an
+ * accepted message with no Postfix line, both go after the window */
+START_TEST(memory_flat)
+{
+	struct cap c;
+	struct trace_sink sink = {cap_record, cap_conn, NULL, &c};
+	struct trace *tr = trace_new(&sink, 60, 1000000);
+	struct traceline_year y;
+	struct traceline l;
+	size_t	peak = 0;
+	int	i, j;
+
+	memset(&c, 0, sizeof(c));
+	traceline_year_init(&y, traceline_time(2026, 11, 22, 23, 0, 0));
+	for (i = 0; i < 5000; i++) {
+		int	t = 3600 + i / 5;	/* five sessions a second */
+		int	n[5];
+		char	v[5][160];
+
+#define TS	"Nov 22 %02d:%02d:%02d mx "
+#define HMS	t / 3600, t / 60 % 60, t % 60
+		n[0] = snprintf(v[0], sizeof(v[0]), TS "esmtpguard[1]: Start MID %d ICID %d",
+				HMS, i + 1, i + 1);
+		n[1] = snprintf(v[1], sizeof(v[1]), TS "esmtpguard[1]: Message finished MID %d done",
+				HMS, i + 1);
+		n[2] = snprintf(v[2], sizeof(v[2]), TS "esmtpguard[1]: ICID %d close", HMS, i + 1);
+		n[3] = snprintf(v[3], sizeof(v[3]), TS "postfix/bounce[2]: Q%05dAB: sender "
+				"non-delivery notification: N%05dAB", HMS, i + 1, i + 1);
+		n[4] = snprintf(v[4], sizeof(v[4]), TS "postfix/qmgr[3]: Q%05dAB: removed",
+				HMS, i + 1);
+#undef TS
+#undef HMS
+		for (j = 0; j < 5; j++) {
+			traceline_parse(&l, v[j], (size_t) n[j], &y);
+			trace_feed(tr, &l);
+		}
+		if (trace_open_count(tr) > peak)
+			peak = trace_open_count(tr);
+	}
+	/* about a window's worth (60 s = 300 sessions) of each kind */
+	ck_assert_msg(peak < 1500, "peak %zu open records", peak);
+	trace_finish(tr);
+	ck_assert_uint_eq(trace_open_count(tr), 0);
+	trace_free(tr);
 }
 END_TEST
 
@@ -538,6 +588,7 @@ suite(void)
 	tcase_add_test(tc, settle_quit_lost);
 	tcase_add_test(tc, dcids);
 	tcase_add_test(tc, bounded);
+	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
 	suite_add_tcase(s, tc);
 	return s;
