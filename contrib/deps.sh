@@ -14,7 +14,8 @@ PKGS="autoconf automake libtool pkg-config make gcc
 libmilter-dev libspf2-dev libconfuse-dev check zlib1g-dev
 postfix swaks miltertest dnsmasq-base iproute2 mandoc util-linux
 logrotate dpkg-dev debhelper build-essential
-m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3"
+m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3
+clang libclang-rt-14-dev"
 
 missing=
 for p in $PKGS; do

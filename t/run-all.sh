@@ -132,5 +132,22 @@ if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
 		t/unit/check_spf
 fi
 
+# bounded fuzzing (make fuzz: FUZZ_SECONDS per target) in _build/; one
+# pass per target that ran clean
+step "make fuzz (libFuzzer, ASan+UBSan)"
+cd "$build" || exit 1
+if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void) d; return (int) n * 0; }' |
+     clang -x c -fsanitize=fuzzer,address,undefined -o fuzz-probe - >/dev/null 2>&1; then
+	echo "run-all: skipped: clang with libFuzzer not available (contrib/deps.sh installs clang, libclang-rt-14-dev)"
+else
+	rm -f fuzz-probe
+	if make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"; then
+		PASS=$((PASS + $(make -s print-fuzz-targets | wc -w)))
+	else
+		echo "run-all: make fuzz found a crash (t/fuzz/*-crash-* in _build/)"
+		FAILED=$((FAILED + 1))
+	fi
+fi
+
 echo
 totals "$PASS" "$FAILED"

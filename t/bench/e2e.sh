@@ -1,0 +1,129 @@
+#!/bin/bash
+# e2e.sh - end-to-end throughput: smtp-source into a private Postfix that
+# discards everything, in a private network namespace (t/e2e/lib.sh):
+#
+#	A  Postfix alone (smtpd_milters empty)
+#	B  Postfix + t/bench/noop, a libmilter filter that inspects nothing
+#	C  Postfix + esmtpguard, the shipped default policy (SPF off)
+#
+# One Postfix instance listens on three ports, one per row, so nothing is
+# restarted between runs. Runs are interleaved A B C A B C ... and each row
+# reports the median of BENCH_RUNS runs, for two workloads: BENCH_MSGS
+# messages of BENCH_SIZE bytes over 20 sessions, and the same plus one
+# BENCH_BIG-byte message per BENCH_BIG_EVERY small ones over 2 more
+# sessions. Also the milter's CPU per message (utime+stime from /proc).
+#
+# Environment (quick run: BENCH_MSGS=500 BENCH_RUNS=1):
+#	BENCH_MSGS=5000 BENCH_SIZE=2000 BENCH_BIG=200000 BENCH_BIG_EVERY=10
+#	BENCH_SESSIONS=20 BENCH_RUNS=3
+# Output: one table on stdout (TAP comments are the diagnostics).
+. "$(dirname "$0")/../e2e/lib.sh"
+
+: "${BENCH_MSGS:=5000}" "${BENCH_SIZE:=2000}" "${BENCH_BIG:=200000}"
+: "${BENCH_BIG_EVERY:=10}" "${BENCH_SESSIONS:=20}" "${BENCH_RUNS:=3}"
+NOOP_BIN=$top_builddir/t/bench/noop
+NOOP_SOCK=$T/noop.sock
+[ -x "$NOOP_BIN" ] || skip_all "$NOOP_BIN not built (make bench builds it)"
+SRC=$(command -v smtp-source) || skip_all "smtp-source (package postfix) not found"
+
+pf_setup
+cat >>"$PF/etc/master.cf" <<EOC
+127.0.0.1:2601 inet n - n - - smtpd -o smtpd_milters=
+127.0.0.1:2602 inet n - n - - smtpd -o smtpd_milters=unix:$NOOP_SOCK
+EOC
+postconf -c "$PF/etc" -e "default_process_limit = 200" \
+	"smtpd_client_connection_count_limit = 0" \
+	"smtpd_client_connection_rate_limit = 0" \
+	"smtpd_client_message_rate_limit = 0" "in_flow_delay = 0"
+pf_start
+
+# the shipped policy as it stands; SPF off (its own row, below)
+sed -n '/^sendergroup RELAY_SG/,$p' "$top_srcdir/conf/esmtpguard.conf" |
+	sed 's/verify = true/verify = false/' | eg_conf
+eg_start || { echo "Bail out! esmtpguard does not start"; exit 1; }
+"$NOOP_BIN" "unix:$NOOP_SOCK" 2>"$T/noop.stderr" &
+NOOP_PID=$!
+wait_for 10 test -S "$NOOP_SOCK" || { echo "Bail out! noop does not start"; exit 1; }
+trap 'kill $NOOP_PID 2>/dev/null; e2e_cleanup' EXIT
+
+cpu_of() { # PID - utime+stime in clock ticks
+	[ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+queue_empty() {
+	[ -z "$(find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/maildrop" -type f 2>/dev/null | head -1)" ]
+}
+
+# run ROW PORT PID MIX - one timed run; prints "msg/s ms-cpu-per-msg"
+run() {
+	local port=$2 pid=$3 mix=$4 n=$BENCH_MSGS big=0 t0 t1 c0 c1 rc=0
+	[ "$mix" = yes ] && big=$((BENCH_MSGS / BENCH_BIG_EVERY))
+	wait_for 60 queue_empty
+	c0=$(cpu_of "$pid")
+	t0=$(date +%s.%N)
+	"$SRC" -s "$BENCH_SESSIONS" -m "$n" -l "$BENCH_SIZE" \
+		-f a@sender.example -t b@rcpt.example "127.0.0.1:$port" \
+		2>>"$T/smtp-source.err" &
+	local p1=$! p2=
+	if [ "$big" -gt 0 ]; then
+		"$SRC" -s 2 -m "$big" -l "$BENCH_BIG" \
+			-f a@sender.example -t b@rcpt.example "127.0.0.1:$port" \
+			2>>"$T/smtp-source.err" &
+		p2=$!
+	fi
+	wait "$p1" || rc=1
+	[ -n "$p2" ] && { wait "$p2" || rc=1; }
+	t1=$(date +%s.%N)
+	c1=$(cpu_of "$pid")
+	[ "$rc" -eq 0 ] || diag "$1: smtp-source failed (see $T/smtp-source.err)"
+	awk -v n=$((n + big)) -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		printf "%.1f %.3f\n", n / (t1 - t0), (c1 - c0) * 1000 / hz / n }'
+}
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+declare -A rate cpu
+for mix in no yes; do
+	for r in $(seq "$BENCH_RUNS"); do
+		for row in A B C; do
+			case $row in
+			A) port=2601 pid= ;;
+			B) port=2602 pid=$NOOP_PID ;;
+			C) port=$E2E_PORT pid=$EG_PID ;;
+			esac
+			read -r mps ms < <(run "$row" "$port" "$pid" "$mix")
+			diag "mix=$mix run $r row $row: $mps msg/s, $ms ms milter CPU/msg"
+			rate[$mix$row]="${rate[$mix$row]:-} $mps"
+			cpu[$mix$row]="${cpu[$mix$row]:-} $ms"
+		done
+	done
+done
+med() { printf '%s\n' $1 | median; }
+
+sent=$(count "$PF/log/maillog" 'status=sent')
+expect=$(( BENCH_RUNS * 3 * (2 * BENCH_MSGS + BENCH_MSGS / BENCH_BIG_EVERY) ))
+errs=$(grep -c . "$T/smtp-source.err" 2>/dev/null || echo 0)
+
+echo
+echo "messages: $BENCH_MSGS x $BENCH_SIZE B over $BENCH_SESSIONS sessions;" \
+	"mix adds $((BENCH_MSGS / BENCH_BIG_EVERY)) x $BENCH_BIG B over 2 sessions;" \
+	"median of $BENCH_RUNS interleaved runs"
+printf '%-34s %10s %8s %8s %14s\n' "row" "msg/s" "vs A" "vs B" "milter ms/msg"
+for mix in no yes; do
+	a=$(med "${rate[${mix}A]}") b=$(med "${rate[${mix}B]}")
+	for row in A B C; do
+		case $row in
+		A) name="Postfix alone" ;;
+		B) name="+ no-op libmilter filter" ;;
+		C) name="+ esmtpguard (default policy)" ;;
+		esac
+		[ "$mix" = yes ] && name="$name, mix"
+		v=$(med "${rate[$mix$row]}") c=$(med "${cpu[$mix$row]}")
+		[ "$row" = A ] && c=-
+		awk -v n="$name" -v v="$v" -v a="$a" -v b="$b" -v c="$c" 'BEGIN {
+			printf "%-34s %10.1f %8.3f %8.3f %14s\n", n, v, v / a, v / b, c }'
+	done
+done
+echo "SPF row: skipped (src/session.c does not call src/spf.c yet)"
+echo "delivered (status=sent): $sent of $expect; smtp-source error lines: $errs"
+eg_stop
