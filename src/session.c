@@ -26,6 +26,7 @@
 #include "bodyline.h"
 #include "escape.h"
 #include "log.h"
+#include "measure.h"
 #include "mime.h"
 #include "peer.h"
 #include "session.h"
@@ -84,13 +85,6 @@ static struct spf *spf_checker;		/* see session_set_spf */
 enum scope {
 	SCOPE_COMMAND,		/* HELO, RCPT, an unknown command, connect */
 	SCOPE_MESSAGE,		/* MAIL, and everything from DATA on */
-};
-
-/* The fifteen commands the ASA lets through; anything else that reaches
- * the milter is an unknown command. */
-static const char *const asa_commands[] = {
-	"DATA", "HELO", "MAIL", "NOOP", "QUIT", "RCPT", "RSET",
-	"AUTH", "EHLO", "ETRN", "HELP", "SAML", "SEND", "SOML", "VRFY",
 };
 
 static const char *const abort_by_sender = "Receiving aborted by sender";
@@ -507,67 +501,6 @@ session_helo(struct session *s, const char *name, struct verdict *v)
 		     NULL, SCOPE_COMMAND, v);
 }
 
-/* cmd_length - the command line rebuilt from the milter arguments:
- * "MAIL FROM:<a> SIZE=10" (verb given with its colon) */
-
-static uint64_t
-cmd_length(const char *verb, char *const *argv)
-{
-	uint64_t n = strlen(verb);
-	size_t	i;
-
-	for (i = 0; argv != NULL && argv[i] != NULL; i++)
-		n += (i > 0) + strlen(argv[i]);
-	return n;
-}
-
-/* pipe_arg - the first argument with a '|', or NULL */
-
-static const char *
-pipe_arg(char *const *argv)
-{
-	size_t	i;
-
-	for (i = 0; argv != NULL && argv[i] != NULL; i++)
-		if (strchr(argv[i], '|') != NULL)
-			return argv[i];
-	return NULL;
-}
-
-/* address_length - bytes of the address inside its angle brackets */
-
-static uint64_t
-address_length(const char *arg)
-{
-	size_t	n = strlen(arg);
-
-	if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
-		return n - 2;
-	return n;
-}
-
-/* declared_size - the SIZE= parameter of MAIL, 0 when absent; a number
- * too large to hold is as large as can be */
-
-static uint64_t
-declared_size(char *const *argv)
-{
-	uint64_t n = 0;
-	const char *p;
-	size_t	i;
-
-	for (i = 1; argv != NULL && argv[i] != NULL; i++) {
-		if (strncasecmp(argv[i], "SIZE=", 5) != 0)
-			continue;
-		for (n = 0, p = argv[i] + 5; *p >= '0' && *p <= '9'; p++) {
-			if (n > (UINT64_MAX - 9) / 10)
-				return UINT64_MAX;
-			n = n * 10 + (uint64_t) (*p - '0');
-		}
-	}
-	return n;
-}
-
 void
 session_mail(struct session *s, char *const *argv, struct verdict *v)
 {
@@ -598,14 +531,14 @@ session_mail(struct session *s, char *const *argv, struct verdict *v)
 	}
 	if (!enforcing(s))
 		return;
-	piped = pipe_arg(argv);
-	(void) (check(s, RULE_CMD_LINE_LENGTH, cmd_length("MAIL FROM:", argv),
-		      NULL, SCOPE_MESSAGE, v)
-		|| check(s, RULE_SENDER_ADDRESS_LENGTH, address_length(addr),
+	piped = measure_pipe_arg(argv);
+	(void) (check(s, RULE_CMD_LINE_LENGTH,
+		      measure_cmd_line("MAIL FROM:", argv), NULL, SCOPE_MESSAGE, v)
+		|| check(s, RULE_SENDER_ADDRESS_LENGTH, measure_address(addr),
 			 NULL, SCOPE_MESSAGE, v)
 		|| check(s, RULE_PIPE_IN_ADDRESS, piped != NULL, piped,
 			 SCOPE_MESSAGE, v)
-		|| check(s, RULE_BODY_LENGTH, declared_size(argv), NULL,
+		|| check(s, RULE_BODY_LENGTH, measure_declared_size(argv), NULL,
 			 SCOPE_MESSAGE, v)
 		|| check(s, RULE_MESSAGES_PER_CONNECTION, s->messages, NULL,
 			 SCOPE_MESSAGE, v));
@@ -623,9 +556,9 @@ session_rcpt(struct session *s, char *const *argv, struct verdict *v)
 	if (m->mid == 0)
 		return;
 	if (enforcing(s)) {
-		piped = pipe_arg(argv);
-		if (check(s, RULE_CMD_LINE_LENGTH, cmd_length("RCPT TO:", argv),
-			  NULL, SCOPE_COMMAND, v)
+		piped = measure_pipe_arg(argv);
+		if (check(s, RULE_CMD_LINE_LENGTH,
+			  measure_cmd_line("RCPT TO:", argv), NULL, SCOPE_COMMAND, v)
 		    || check(s, RULE_PIPE_IN_ADDRESS, piped != NULL, piped,
 			     SCOPE_COMMAND, v)
 		    || (s->peer != NULL
@@ -737,19 +670,6 @@ session_data(struct session *s, struct verdict *v)
 		internal_error(s, s->conf, v, "out of memory");
 }
 
-/* asa_command - is the verb of cmd one of the ASA's fifteen */
-
-static bool
-asa_command(const char *cmd)
-{
-	size_t	n = strcspn(cmd, " \t"), i;
-
-	for (i = 0; i < sizeof(asa_commands) / sizeof(asa_commands[0]); i++)
-		if (n == 4 && strncasecmp(cmd, asa_commands[i], 4) == 0)
-			return true;
-	return false;
-}
-
 void
 session_unknown(struct session *s, const char *cmd, struct verdict *v)
 {
@@ -757,7 +677,7 @@ session_unknown(struct session *s, const char *cmd, struct verdict *v)
 	if (cmd == NULL)
 		cmd = "";
 	/* Postfix passes HELP here; the ASA knows it */
-	if (!asa_command(cmd)) {
+	if (!measure_asa_command(cmd)) {
 		s->unknown++;
 		if (!emit(s, strbuf_printf(&s->line, "ICID %" PRIu64
 					   " Unknown command: ", s->icid)
@@ -798,48 +718,6 @@ append_unfolded(struct strbuf *sb, const char *value)
 	return true;
 }
 
-/* header_size - bytes of "Name:value\r\n" as on the wire: the MTA joins
- * folded lines with a bare LF, which was a CRLF; space: the byte the MTA
- * stripped after the colon (see session_header) */
-
-static uint64_t
-header_size(const char *name, const char *value, unsigned space)
-{
-	uint64_t n = strlen(name) + 1 + space + strlen(value) + 2;
-	const char *p;
-
-	for (p = value; (p = strchr(p, '\n')) != NULL; p++)
-		if (p == value || p[-1] != '\r')
-			n++;
-	return n;
-}
-
-/* header_longest_line - the longest physical line of a header field:
- * "Name:" and the first line of the value, then each folded
- * continuation on its own, line ends excluded */
-
-static uint64_t
-header_longest_line(const char *name, const char *value, unsigned space)
-{
-	uint64_t longest = 0, n;
-	const char *p = value;
-	size_t	len;
-
-	n = strlen(name) + 1 + space;
-	for (;;) {
-		len = strcspn(p, "\n");
-		n += len;
-		if (len > 0 && p[len - 1] == '\r')
-			n--;
-		if (n > longest)
-			longest = n;
-		if (p[len] == 0)
-			return longest;
-		p += len + 1;
-		n = 0;
-	}
-}
-
 /* quote_header - 'value' (or "value" when it holds a quote), unfolded and
  * escaped, kept until the end of the header so that Message-ID and
  * Subject are logged in that order, whatever order the client used */
@@ -872,7 +750,7 @@ session_header(struct session *s, const char *name, const char *value,
 		shown++;
 	else if (!s->leadspc && *value != 0 && *value != ' ' && *value != '\t')
 		space = 1;
-	size = header_size(name, value, space);
+	size = measure_header_size(name, value, space);
 	m->size += size;
 	m->header_bytes += size;
 	if (!m->have_msgid && strcasecmp(name, "Message-ID") == 0) {
@@ -893,7 +771,7 @@ session_header(struct session *s, const char *name, const char *value,
 	if (rule_on(s, RULE_MIME_FILENAME_LENGTH))
 		mime_scan_header(&m->mime, name, shown);
 	(void) (check(s, RULE_HEADER_LINE_LENGTH,
-		      header_longest_line(name, value, space), NULL,
+		      measure_header_line(name, value, space), NULL,
 		      SCOPE_MESSAGE, v)
 		|| check(s, RULE_HEADER_LENGTH, m->header_bytes, NULL,
 			 SCOPE_MESSAGE, v)
