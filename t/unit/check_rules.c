@@ -14,40 +14,20 @@
 #include "conf.h"
 #include "idalloc.h"
 #include "log.h"
+#include "logcap.h"
 #include "rule.h"
 #include "session.h"
 #include "stats.h"
 #include "unit.h"
 
-#define MAXLINES 4096
 #define MAXOPEN	16
 
-static char *lines[MAXLINES];
-static int nlines;
 static char statedir[64];
 static struct idalloc *ids;
 static struct conf *conf;
 static struct session *opened[MAXOPEN];
 static int nopened;
 static const char *client = "127.0.0.1";
-
-static void
-hook(enum log_sev sev, const char *line, void *arg)
-{
-	(void) sev;
-	(void) arg;
-	ck_assert_int_lt(nlines, MAXLINES);
-	lines[nlines++] = strdup(line);
-}
-
-/* forget_lines - drop what was captured so far (LSan checks the tests too) */
-
-static void
-forget_lines(void)
-{
-	while (nlines > 0)
-		free(lines[--nlines]);
-}
 
 static void
 conf_err(void *arg, const char *file, int line, const char *msg)
@@ -74,10 +54,9 @@ setup(void)
 	ids = idalloc_open(statedir, IDALLOC_BLOCK, err, sizeof(err));
 	ck_assert_msg(ids != NULL, "%s", err);
 	conf = NULL;
-	nlines = 0;
 	nopened = 0;
 	client = "127.0.0.1";
-	log_set_hook(hook, NULL);
+	logcap_start();
 }
 
 static void
@@ -87,35 +66,11 @@ teardown(void)
 
 	while (nopened > 0)
 		session_close(opened[--nopened]);
-	log_set_hook(NULL, NULL);
-	forget_lines();
+	logcap_stop();
 	conf_release(conf);
 	idalloc_close(ids);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", statedir);
 	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* find - index of the first captured line containing str, or -1 */
-
-static int
-find(const char *str)
-{
-	int	i;
-
-	for (i = 0; i < nlines; i++)
-		if (strstr(lines[i], str) != NULL)
-			return i;
-	return -1;
-}
-
-static int
-count(const char *str)
-{
-	int	i, n = 0;
-
-	for (i = 0; i < nlines; i++)
-		n += strstr(lines[i], str) != NULL;
-	return n;
 }
 
 static struct session *
@@ -432,7 +387,7 @@ START_TEST(boundary_passes)
 	(void) c->drive(c->gt, &v);
 	ck_assert_msg(v.kind == VERDICT_CONTINUE, "%s at gt: verdict %d",
 		      rule_defs[c->rule].name, (int) v.kind);
-	ck_assert_int_eq(count("matched"), 0);
+	ck_assert_int_eq(logcap_count("matched"), 0);
 }
 END_TEST
 
@@ -454,7 +409,7 @@ START_TEST(one_more_rejects)
 	snprintf(xcode, sizeof(xcode), "5.%s", def->xdetail);
 	ck_assert_str_eq(v.xcode, xcode);
 	hit = hit_text(c, c->gt + 1, "reject");
-	ck_assert_msg(find(hit) >= 0, "no line: %s", hit);
+	ck_assert_msg(logcap_find_in(hit) >= 0, "no line: %s", hit);
 	if (def->max_gt == 0)
 		ck_assert_int_ge(asprintf(&want, "%s: %s (ICID", def->reason,
 					  def->name), 0);
@@ -466,16 +421,17 @@ START_TEST(one_more_rejects)
 	if (session_mid(s) != 0 || c->ends_message)
 		ck_assert_ptr_nonnull(strstr(v.text, " MID "));
 	/* the hit line carries the MID unless the rule is connection-level */
-	ck_assert_int_eq(strncmp(lines[find(hit)], "MID ", 4) == 0,
+	ck_assert_int_eq(strncmp(logcap_line(logcap_find_in(hit)), "MID ", 4)
+			 == 0,
 			 !def->connection && strstr(v.text, " MID ") != NULL);
 	free(want);
 	if (c->ends_message) {
 		ck_assert_int_ge(asprintf(&want, "Rejected by policy %s", def->name), 0);
-		ck_assert_msg(find(want) >= 0, "no \"%s\"", want);
+		ck_assert_msg(logcap_find_in(want) >= 0, "no \"%s\"", want);
 		ck_assert_uint_eq(session_mid(s), 0);
 		free(want);
 	} else
-		ck_assert_int_eq(count(" by policy "), 0);
+		ck_assert_int_eq(logcap_count(" by policy "), 0);
 	free(hit);
 }
 END_TEST
@@ -495,7 +451,7 @@ START_TEST(one_more_tempfails)
 	snprintf(xcode, sizeof(xcode), "4.%s", def->xdetail);
 	ck_assert_str_eq(v.xcode, xcode);
 	hit = hit_text(c, c->gt + 1, "tempfail");
-	ck_assert_msg(find(hit) >= 0, "no line: %s", hit);
+	ck_assert_msg(logcap_find_in(hit) >= 0, "no line: %s", hit);
 	free(hit);
 }
 END_TEST
@@ -519,10 +475,10 @@ START_TEST(one_more_drops)
 	ck_assert_msg(strncmp(v.text, "mx.test closing connection: ", 28) == 0,
 		      "text \"%s\"", v.text);
 	hit = hit_text(c, c->gt + 1, "drop-connection");
-	ck_assert_msg(find(hit) >= 0, "no line: %s", hit);
-	had_message = find("Start MID") >= 0;
+	ck_assert_msg(logcap_find_in(hit) >= 0, "no line: %s", hit);
+	had_message = logcap_find_in("Start MID") >= 0;
 	ck_assert_int_ge(asprintf(&want, "Dropped by policy %s", def->name), 0);
-	ck_assert_int_eq(find(want) >= 0, had_message);
+	ck_assert_int_eq(logcap_find_in(want) >= 0, had_message);
 	ck_assert_uint_eq(session_mid(s), 0);
 	free(want);
 	free(hit);
@@ -540,8 +496,8 @@ START_TEST(one_more_logs)
 	(void) c->drive(c->gt + 1, &v);
 	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
 	hit = hit_text(c, c->gt + 1, "log");
-	ck_assert_msg(find(hit) >= 0, "no line: %s", hit);
-	ck_assert_int_eq(count(" by policy "), 0);
+	ck_assert_msg(logcap_find_in(hit) >= 0, "no line: %s", hit);
+	ck_assert_int_eq(logcap_count(" by policy "), 0);
 	free(hit);
 }
 END_TEST
@@ -555,7 +511,7 @@ START_TEST(log_false_keeps_the_action)
 	load_rule(c, "reject", "log = false");
 	(void) c->drive(c->gt + 1, &v);
 	ck_assert_int_eq(v.kind, VERDICT_REJECT);
-	ck_assert_int_eq(count("matched"), 0);
+	ck_assert_int_eq(logcap_count("matched"), 0);
 }
 END_TEST
 
@@ -569,8 +525,8 @@ START_TEST(relay_untouched)
 	client = "10.1.2.3";
 	(void) c->drive(c->gt + 1, &v);
 	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
-	ck_assert_int_eq(count("matched"), 0);
-	ck_assert_ptr_nonnull(strstr(lines[1], " RELAY SG TRUSTED_SG "));
+	ck_assert_int_eq(logcap_count("matched"), 0);
+	ck_assert_ptr_nonnull(strstr(logcap_line(1), " RELAY SG TRUSTED_SG "));
 }
 END_TEST
 
@@ -590,9 +546,9 @@ START_TEST(asa_defaults)
 	free(addr);
 	/* "MAIL FROM:" + 323 is within 512; the address (321) is not */
 	ck_assert_int_eq(v.kind, VERDICT_DROP);
-	ck_assert_int_ge(find("matched sender_address_length gt 320: 321 "
+	ck_assert_int_ge(logcap_find_in("matched sender_address_length gt 320: 321 "
 			      "action drop-connection"), 0);
-	ck_assert_int_ge(find("Dropped by policy sender_address_length"), 0);
+	ck_assert_int_ge(logcap_find_in("Dropped by policy sender_address_length"), 0);
 }
 END_TEST
 
@@ -612,8 +568,8 @@ START_TEST(log_only_once_per_message)
 	CONTINUES(&v, session_body(s, (unsigned char *) line, 1200, &v));
 	CONTINUES(&v, session_body(s, (unsigned char *) line, 1200, &v));
 	CONTINUES(&v, session_eom(s, &v));
-	ck_assert_int_eq(count("matched body_line_length gt 998: 1198 action log"), 1);
-	ck_assert_int_ge(find("Message finished MID 1 done"), 0);
+	ck_assert_int_eq(logcap_count("matched body_line_length gt 998: 1198 action log"), 1);
+	ck_assert_int_ge(logcap_find_in("Message finished MID 1 done"), 0);
 	free(line);
 }
 END_TEST
@@ -637,7 +593,7 @@ START_TEST(body_line_across_chunks)
 	CONTINUES(&v, session_body(s, (unsigned char *) a, 600, &v));
 	session_body(s, (unsigned char *) b, 399, &v);	/* 999 + 1: fires */
 	ck_assert_int_eq(v.kind, VERDICT_REJECT);
-	ck_assert_int_ge(find("matched body_line_length gt 998: 999 action reject"), 0);
+	ck_assert_int_ge(logcap_find_in("matched body_line_length gt 998: 999 action reject"), 0);
 	free(a);
 	free(b);
 }
@@ -664,7 +620,7 @@ START_TEST(folded_header_lines)
 	ck_assert_int_ge(asprintf(&value, "short\n\t%s", part), 0);
 	session_header(s, "Subject", value, &v);
 	ck_assert_int_eq(v.kind, VERDICT_DROP);
-	ck_assert_int_ge(find("matched header_line_length gt 998: 999 "
+	ck_assert_int_ge(logcap_find_in("matched header_line_length gt 998: 999 "
 			      "action drop-connection"), 0);
 	free(value);
 	free(part);
@@ -689,14 +645,14 @@ START_TEST(raw_header_values)
 	/* "X:" + 997 = 999 without a space after the colon */
 	session_header(s, "X", value, &v);
 	ck_assert_int_eq(v.kind, VERDICT_DROP);
-	ck_assert_int_ge(find("matched header_line_length gt 998: 999"), 0);
+	ck_assert_int_ge(logcap_find_in("matched header_line_length gt 998: 999"), 0);
 	free(value);
 	s = session_open(conf, ids, &c, &v);
 	opened[nopened++] = s;
 	to_data(s, &v);
 	CONTINUES(&v, session_header(s, "Subject", " hello", &v));
 	CONTINUES(&v, session_eoh(s, &v));
-	ck_assert_int_ge(find("Subject 'hello'"), 0);
+	ck_assert_int_ge(logcap_find_in("Subject 'hello'"), 0);
 	CONTINUES(&v, session_eom(s, &v));
 	/* with LEADSPC the header we add brings its own space */
 	ck_assert_str_eq(v.headers[0].value, " ICID=2 MID=2");
@@ -718,11 +674,11 @@ START_TEST(rcpt_refusal_keeps_message)
 	ck_assert_int_eq(v.kind, VERDICT_REJECT);
 	ck_assert_str_eq(v.rcode, "552");
 	ck_assert_str_eq(v.xcode, "5.5.3");
-	ck_assert_int_eq(find("To: <second@y.example>"), -1);
+	ck_assert_int_eq(logcap_find_in("To: <second@y.example>"), -1);
 	CONTINUES(&v, session_data(s, &v));
 	CONTINUES(&v, session_eoh(s, &v));
 	CONTINUES(&v, session_eom(s, &v));
-	ck_assert_int_ge(find("Message finished MID 1 done"), 0);
+	ck_assert_int_ge(logcap_find_in("Message finished MID 1 done"), 0);
 }
 END_TEST
 
@@ -765,14 +721,14 @@ START_TEST(help_is_not_unknown)
 	s = open_session(&v);
 	CONTINUES(&v, session_unknown(s, "HELP", &v));
 	CONTINUES(&v, session_unknown(s, "help me", &v));
-	ck_assert_int_eq(count("Unknown command"), 0);
-	ck_assert_int_eq(count("matched"), 0);
+	ck_assert_int_eq(logcap_count("Unknown command"), 0);
+	ck_assert_int_eq(logcap_count("matched"), 0);
 	CONTINUES(&v, session_unknown(s, "XFOO", &v));
 	CONTINUES(&v, session_unknown(s, "XBAR", &v));
-	ck_assert_int_eq(count("Unknown command"), 2);
+	ck_assert_int_eq(logcap_count("Unknown command"), 2);
 	/* log-only: once per connection */
-	ck_assert_int_eq(count("matched unknown_commands gt 0: 1 action log"), 1);
-	ck_assert_int_eq(strncmp(lines[find("matched")], "ICID ", 5), 0);
+	ck_assert_int_eq(logcap_count("matched unknown_commands gt 0: 1 action log"), 1);
+	ck_assert_int_eq(strncmp(logcap_line(logcap_find_in("matched")), "ICID ", 5), 0);
 }
 END_TEST
 
@@ -799,10 +755,10 @@ START_TEST(mime_anomaly_logged_once)
 	CONTINUES(&v, session_body(s, (unsigned char *) body, n, &v));
 	CONTINUES(&v, session_body(s, (unsigned char *) body, n, &v));
 	CONTINUES(&v, session_eom(s, &v));
-	ck_assert_int_eq(count("MID 1 ICID 1 MIME: "), count("MIME: "));
-	ck_assert_int_ge(find("MIME: MIME nesting deeper than 16"), 0);
-	ck_assert_int_eq(count("MIME: MIME nesting deeper than 16"), 1);
-	ck_assert_int_ge(find("Message finished MID 1 done"), 0);
+	ck_assert_int_eq(logcap_count("MID 1 ICID 1 MIME: "), logcap_count("MIME: "));
+	ck_assert_int_ge(logcap_find_in("MIME: MIME nesting deeper than 16"), 0);
+	ck_assert_int_eq(logcap_count("MIME: MIME nesting deeper than 16"), 1);
+	ck_assert_int_ge(logcap_find_in("Message finished MID 1 done"), 0);
 }
 END_TEST
 
@@ -813,21 +769,21 @@ START_TEST(counters_per_rule)
 
 	load_rule(&cases[1], "reject", "");	/* rcpt_count gt 3 */
 	(void) d_rcpt_count(4, &v);
-	forget_lines();
+	logcap_start();
 	stats_log(conf);
-	ck_assert_int_ge(find("Inspect: esmtp policy DEFAULT, connections 1, "
+	ck_assert_int_ge(logcap_find_in("Inspect: esmtp policy DEFAULT, connections 1, "
 			      "matched 1, log 0, reject 1, tempfail 0, "
 			      "drop-connection 0"), 0);
-	ck_assert_int_ge(find("Inspect: esmtp policy DEFAULT match rcpt_count "
+	ck_assert_int_ge(logcap_find_in("Inspect: esmtp policy DEFAULT match rcpt_count "
 			      "gt 3 reject log: evaluated 4, matched 1, log 0, "
 			      "reject 1, tempfail 0, drop-connection 0"), 0);
-	ck_assert_int_ge(find("Inspect: esmtp policy TRUSTED, connections 0"), 0);
+	ck_assert_int_ge(logcap_find_in("Inspect: esmtp policy TRUSTED, connections 0"), 0);
 	/* counters survive a reload under the same policy name */
 	load_rule(&cases[1], "tempfail", "");
 	(void) d_rcpt_count(4, &v);
-	forget_lines();
+	logcap_start();
 	stats_log(conf);
-	ck_assert_int_ge(find("match rcpt_count gt 3 tempfail log: evaluated 8, "
+	ck_assert_int_ge(logcap_find_in("match rcpt_count gt 3 tempfail log: evaluated 8, "
 			      "matched 2, log 0, reject 1, tempfail 1"), 0);
 }
 END_TEST

@@ -54,6 +54,25 @@ logcap_find(const char *str)
 }
 
 int
+logcap_find_in(const char *str)
+{
+	int	i;
+
+	for (i = 0; i < nlines; i++)
+		if (strstr(lines[i], str) != NULL)
+			return i;
+	return -1;
+}
+
+const char *
+logcap_line(int i)
+{
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_lt(i, nlines);
+	return lines[i];
+}
+
+int
 logcap_count(const char *str)
 {
 	int	i, n = 0;

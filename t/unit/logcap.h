@@ -14,6 +14,12 @@ void	logcap_stop(void);
 /* logcap_find - index of the first line that ends with str, or -1 */
 int	logcap_find(const char *str);
 
+/* logcap_find_in - index of the first line that contains str, or -1 */
+int	logcap_find_in(const char *str);
+
+/* logcap_line - captured line i (0 first); i must be in range */
+const char *logcap_line(int i);
+
 /* logcap_count - lines that contain str */
 int	logcap_count(const char *str);
 
