@@ -84,6 +84,20 @@ bool
 strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list	ap;
+	bool	ok;
+
+	va_start(ap, fmt);
+	ok = strbuf_vprintf(sb, fmt, ap);
+	va_end(ap);
+	return (ok);
+}
+
+/* strbuf_vprintf - strbuf_printf with a va_list */
+
+bool
+strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list	aq;
 	int	n;
 	char	probe[1];
 
@@ -91,16 +105,14 @@ strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	 * Measure first, then format into reserved space, so a failure
 	 * never leaves half a line behind.
 	 */
-	va_start(ap, fmt);
-	n = vsnprintf(probe, sizeof(probe), fmt, ap);
-	va_end(ap);
+	va_copy(aq, ap);
+	n = vsnprintf(probe, sizeof(probe), fmt, aq);
+	va_end(aq);
 	if (n < 0)
 		return (false);
 	if (!strbuf_reserve(sb, (size_t)n))
 		return (false);
-	va_start(ap, fmt);
 	n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
-	va_end(ap);
 	if (n < 0) {
 		sb->s[sb->len] = '\0';
 		return (false);

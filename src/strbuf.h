@@ -16,6 +16,7 @@
 #define ESMTPGUARD_STRBUF_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct strbuf {
@@ -28,6 +29,8 @@ bool	strbuf_append(struct strbuf *sb, const char *p, size_t n);
 bool	strbuf_puts(struct strbuf *sb, const char *str);
 bool	strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+bool	strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 const char *strbuf_str(const struct strbuf *sb);
 void	strbuf_reset(struct strbuf *sb);	/* len = 0, keeps memory */
 void	strbuf_free(struct strbuf *sb);		/* releases memory, zeroes */

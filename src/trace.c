@@ -318,15 +318,13 @@ static void
 esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
 {
 	va_list	ap;
-	char	buf[2048];
-	int	n;
+	bool	ok;
 
+	/* a long reply text is written whole, never cut */
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	ok = strbuf_vprintf(&tr->esa, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if (!strbuf_append(&tr->esa, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1))
+	if (!ok)
 		trace_nomem();
 	esa_emit(tr, t);
 }

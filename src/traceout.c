@@ -159,8 +159,16 @@ traceout_parse_time(const char *s, int64_t *out)
 void
 traceout_json_str(FILE *fp, const char *s)
 {
+	traceout_json_strn(fp, s, s ? strlen(s) : 0);
+}
+
+void
+traceout_json_strn(FILE *fp, const char *s, size_t n)
+{
+	const char *end = s + n;
+
 	putc('"', fp);
-	for (; s && *s; s++) {
+	for (; s != NULL && s < end; s++) {
 		unsigned char c = (unsigned char) *s;
 
 		if (c == '"' || c == '\\')
@@ -361,17 +369,17 @@ jkey(FILE *fp, const char *k, const char *v, bool *first)
 static void
 junquoted(FILE *fp, const char *k, const char *v, bool *first)
 {
-	char	buf[2048];
 	size_t	n;
 
 	if (v == NULL)
 		return;
 	n = strlen(v);
+	fprintf(fp, "%s\"%s\":", *first ? "" : ",", k);
 	if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0])
-		snprintf(buf, sizeof(buf), "%.*s", (int) (n - 2), v + 1);
+		traceout_json_strn(fp, v + 1, n - 2);
 	else
-		snprintf(buf, sizeof(buf), "%s", v);
-	jkey(fp, k, buf, first);
+		traceout_json_strn(fp, v, n);
+	*first = false;
 }
 
 static void

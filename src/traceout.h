@@ -52,6 +52,8 @@ int64_t	traceout_parse_time(const char *s, int64_t *out);
 
 /* traceout_json_str - a JSON string literal */
 void	traceout_json_str(FILE *fp, const char *s);
+/* traceout_json_strn - the same for n bytes (s need not end there) */
+void	traceout_json_strn(FILE *fp, const char *s, size_t n);
 
 /* traceout_status - one word for where a message ended up */
 const char *traceout_status(const struct trace_msg *m);
