@@ -18,118 +18,15 @@
  *--*/
 #include <config.h>
 
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-
-#include "strbuf.h"
-#include "trace.h"
-#include "tracemap.h"
-
-#define DCONN_IDLE	10	/* seconds before an unused DCID is closed */
-#define LINK_GRACE	2	/* seconds a Postfix-only record waits for a MID */
-#define SWEEP_EVERY	600	/* seconds of log time between sweeps of */
-#define PROC_IDLE	3600	/* processes idle this long (pids recycle) */
-#define SCAN_MAX	256	/* candidates looked at for an address link */
-
-/* a Postfix smtpd session: "connect from" .. "disconnect from" */
-struct smtpd {
-	char	key[224];		/* "host pid" */
-	long	pid;
-	char	conn_addr[64];		/* at connect ("" unknown) */
-	char	addr[64];		/* latest (XCLIENT changes it) */
-	int64_t	t_connect, t_end;
-	struct trace_conn *conn;
-	enum trace_end end;
-	char   *after, *stats;
-	unsigned xclient;
-	bool	ended;
-	char   *replies[4];
-	size_t	nreplies;
-	char   *qids[8];
-	size_t	nqids;
-	struct trace_qlink q;
-};
-
-/* a delivery connection */
-struct dconn {
-	uint64_t dcid;
-	char   *relay;
-	unsigned uses;
-	int64_t	last;
-	struct trace_qlink q;
-};
-
-/* one ESA delivery transaction waiting to be written (RIDs grouped) */
-struct txn_item {
-	long	rid;
-	char   *rcpt, *status, *dsn, *text;
-};
-
-/* an smtp/lmtp/local... process */
-struct dproc {
-	char   *key;
-	struct dconn *cur;		/* valid only within its transaction's
-					 * second: DCIDs idle out after 10 */
-	uint64_t cur_dcid;
-	char   *qid;			/* its current transaction */
-	char   *relay;
-	int64_t	t;
-	uint64_t cerr_dcid;		/* its last "connect to ...: error" */
-	char   *cerr_target;
-	int64_t	cerr_t;
-	/* pending ESA lines */
-	uint64_t tx_dcid, tx_mid;
-	bool	tx_failed;
-	char   *tx_from;
-	int64_t	tx_t;
-	struct txn_item *tx;
-	size_t	ntx;
-	bool	tx_pending;
-	struct dproc *pnext;
-};
-
-/* a deadline queue: links in the order pushed */
-struct tq {
-	struct trace_qlink *head, *tail;
-};
-
-#define OWNER(p, type, member) \
-	((type *) (void *) ((char *) (p) - offsetof(type, member)))
-
-struct trace {
-	struct trace_sink sink;
-	int64_t	window;
-	size_t	max_open;
-	int64_t	now;
-	uint64_t next_dcid;
-	struct tracemap conns, msgs, qids, qsmtpd, smtpds, dprocs;
-	struct tracemap dconns;		/* open DCIDs by "relay\1uses" */
-	/* creation order, for eviction */
-	struct trace_msg *mfirst, *mlast;
-	struct trace_conn *cfirst, *clast;
-	size_t	nmsgs, nconns;
-	/* deadlines */
-	struct tq cq;			/* connections closed, not settled */
-	struct tq mq;			/* messages waiting for Postfix */
-	struct tq sq;			/* smtpd sessions ended, not linked */
-	struct tq dq;			/* open DCIDs */
-	struct dproc *pend_all;		/* ESA transactions to write */
-	int64_t	swept;			/* last sweep of idle processes */
-	struct strbuf esa;
-};
+#include "tracepriv.h"
 
 static void msg_check(struct trace *, struct trace_msg *);
 static void conn_settle(struct trace *, struct trace_conn *, enum trace_end);
 
 /* --- deadline queues --------------------------------------------------- */
 
-static void
-tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline)
+void
+trace_tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline)
 {
 	if (l->on)
 		return;
@@ -144,8 +41,8 @@ tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline)
 	q->tail = l;
 }
 
-static void
-tq_remove(struct tq *q, struct trace_qlink *l)
+void
+trace_tq_remove(struct tq *q, struct trace_qlink *l)
 {
 	if (!l->on)
 		return;
@@ -253,9 +150,9 @@ free_hits(struct trace_hit *h, size_t n)
 	free(h);
 }
 
-/* u64str - decimal digits of v, as a key (no printf on the hot path) */
-static size_t
-u64str(char *buf, uint64_t v)
+/* trace_u64str - decimal digits of v, as a key (no printf on the hot path) */
+size_t
+trace_u64str(char *buf, uint64_t v)
 {
 	char	tmp[24];
 	size_t	n = 0, i;
@@ -270,15 +167,15 @@ u64str(char *buf, uint64_t v)
 }
 
 /* pkey - "host pid" of a Postfix process */
-static size_t
-pkey(char *buf, size_t size, const struct traceline *l)
+size_t
+trace_pkey(char *buf, size_t size, const struct traceline *l)
 {
 	size_t	h = l->host.n > 200 ? 200 : l->host.n;
 
 	(void) size;			/* >= 256 */
 	memcpy(buf, l->host.p, h);
 	buf[h] = ' ';
-	return h + 1 + u64str(buf + h + 1, (uint64_t) (l->pid < 0 ? 0 : l->pid));
+	return h + 1 + trace_u64str(buf + h + 1, (uint64_t) (l->pid < 0 ? 0 : l->pid));
 }
 
 /* addr_eq - two addresses in the forms the logs use ("IPv6:" aside) */
@@ -292,41 +189,6 @@ addr_eq(const char *a, const char *b)
 	if (strncasecmp(b, "IPv6:", 5) == 0)
 		b += 5;
 	return strcasecmp(a, b) == 0;
-}
-
-/* --- ESA output ------------------------------------------------------------ */
-
-static bool
-esa_on(const struct trace *tr)
-{
-	return tr->sink.esa != NULL;
-}
-
-static void
-esa_emit(struct trace *tr, int64_t t)
-{
-	if (tr->esa.len > 0 || tr->esa.s != NULL)
-		tr->sink.esa(t, strbuf_str(&tr->esa), tr->esa.len, tr->sink.arg);
-	strbuf_reset(&tr->esa);
-}
-
-static void
-esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
-{
-	va_list	ap;
-	bool	ok;
-
-	/* a long reply text is written whole, never cut */
-	va_start(ap, fmt);
-	ok = strbuf_vprintf(&tr->esa, fmt, ap);
-	va_end(ap);
-	if (!ok)
-		trace_nomem();
-	esa_emit(tr, t);
 }
 
 const char *
@@ -364,311 +226,7 @@ trace_esa_class(const char *dsn, const char *status)
 	}
 }
 
-/* reply_split - "host h[a] said: 450 4.3.0 text (in reply to ...)" to
- * code "450" and "4.3.0 text"; "000" and the whole text otherwise */
-static void
-reply_split(const char *text, char code[4], const char **rtext, size_t *rlen)
-{
-	const char *p = text, *q;
-	size_t	n;
-
-	strcpy(code, "000");
-	if ((q = strstr(p, " said: ")) != NULL)
-		p = q + 7;
-	if (p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'
-	    && p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-')) {
-		memcpy(code, p, 3);
-		p += 4;
-	} else {
-		p = text;
-	}
-	n = strlen(p);
-	if ((q = strstr(p, " (in reply to ")) != NULL)
-		n = (size_t) (q - p);
-	*rtext = p;
-	*rlen = n;
-}
-
-/* quote - ESA's quoting: 'x', or "x" when x holds a quote */
-static char
-quote_char(const char *s, size_t n)
-{
-	return memchr(s, '\'', n) ? '"' : '\'';
-}
-
-static void
-tx_flush(struct trace *tr, struct dproc *p)
-{
-	struct strbuf rids = {0};
-	size_t	i, nsent = 0;
-	char	code[4];
-	const char *rt;
-	size_t	rl;
-	char	q;
-
-	if (!p->tx_pending)
-		return;
-	p->tx_pending = false;
-	for (i = 0; i < p->ntx; i++) {
-		if (strcmp(p->tx[i].status, "sent") != 0)
-			continue;
-		if (!strbuf_printf(&rids, "%s%ld", nsent ? ", " : "", p->tx[i].rid))
-			trace_nomem();
-		nsent++;
-	}
-	if (p->tx_dcid != 0 || nsent > 0) {
-		struct strbuf all = {0};
-
-		for (i = 0; i < p->ntx; i++)
-			if (!strbuf_printf(&all, "%s%ld", i ? ", " : "", p->tx[i].rid))
-				trace_nomem();
-		/* a connection that failed delivered nothing: no start */
-		if (p->ntx > 0 && !p->tx_failed) {
-			esa_printf(tr, p->tx_t, "Delivery start DCID %" PRIu64
-					   " MID %" PRIu64 " to RID [%s]", p->tx_dcid,
-					   p->tx_mid, strbuf_str(&all));
-		}
-		strbuf_free(&all);
-	}
-	if (nsent > 0) {
-		esa_printf(tr, p->tx_t, "Message done DCID %" PRIu64 " MID %" PRIu64
-			   " to RID [%s]", p->tx_dcid, p->tx_mid, strbuf_str(&rids));
-		for (i = 0; i < p->ntx; i++) {
-			if (strcmp(p->tx[i].status, "sent") != 0)
-				continue;
-			reply_split(p->tx[i].text, code, &rt, &rl);
-			q = quote_char(rt, rl);
-			esa_printf(tr, p->tx_t, "MID %" PRIu64 " RID [%ld] Response %c%.*s%c",
-				   p->tx_mid, p->tx[i].rid, q, (int) rl, rt, q);
-		}
-	}
-	for (i = 0; i < p->ntx; i++) {
-		struct txn_item *it = &p->tx[i];
-		bool	soft = strcmp(it->status, "deferred") == 0;
-		bool	hard = strcmp(it->status, "bounced") == 0
-		    || strcmp(it->status, "expired") == 0;
-
-		if (soft || hard) {
-			reply_split(it->text, code, &rt, &rl);
-			q = quote_char(rt, rl);
-			esa_printf(tr, p->tx_t, "%s: DCID %" PRIu64 " MID %" PRIu64
-				   " From: %s To: %s RID %ld - %s - %s ('%s', [%c%.*s%c])%s",
-				   soft ? "Delayed" : "Bounced", p->tx_dcid, p->tx_mid,
-				   p->tx_from ? p->tx_from : "<>", it->rcpt, it->rid,
-				   it->dsn, trace_esa_class(it->dsn, it->status), code,
-				   q, (int) rl, rt, q, hard ? " []" : "");
-		}
-		free(it->rcpt);
-		free(it->status);
-		free(it->dsn);
-		free(it->text);
-	}
-	p->ntx = 0;
-	free(p->tx_from);
-	p->tx_from = NULL;
-	strbuf_free(&rids);
-}
-
-/* tx_flush_all - write every pending transaction but keep's */
-static void
-tx_flush_all(struct trace *tr, struct dproc *keep)
-{
-	struct dproc *p, *next;
-
-	for (p = tr->pend_all; p != NULL; p = next) {
-		next = p->pnext;
-		p->pnext = NULL;
-		if (p == keep)
-			continue;
-		tx_flush(tr, p);
-	}
-	tr->pend_all = NULL;
-	if (keep != NULL && keep->tx_pending) {
-		keep->pnext = NULL;
-		tr->pend_all = keep;
-	}
-}
-
-/* --- DCIDs ------------------------------------------------------------------ */
-
-/*
- * The rule (esmtpguard-trace(1), DCIDS): a DCID names one connection an
- * smtp or lmtp client made, counted from 1 in input order. The lines of
- * one delivery transaction (one process, one queue ID, one relay, one
- * after another) share it; a line with conn_use=N (N > 1) continues the
- * open connection to that relay that has carried N-1 transactions (the
- * connection cache hands a connection from process to process); a
- * failed connection ("connect to ...: Connection refused") is a DCID of
- * its own, shared by the relay=none lines of the same process and
- * target that report it. No connection, no DCID: local, virtual, pipe,
- * discard, error and retry deliveries, failures before any connection
- * (DNS) and expiry get DCID 0, as ESA logs DNS failures.
- */
-
-/* dconn_key - "relay\1uses": where conn_use=N finds the connection */
-static size_t
-dconn_key(char *buf, size_t size, const char *relay, uint64_t uses)
-{
-	size_t	n = strlen(relay);
-
-	if (n > size - 24)
-		n = size - 24;
-	memcpy(buf, relay, n);
-	buf[n] = '\1';
-	return n + 1 + u64str(buf + n + 1, uses);
-}
-
-/* dconn_index - d carried one more transaction */
-static void
-dconn_use(struct trace *tr, struct dconn *d)
-{
-	char	key[320];
-	size_t	n;
-
-	if (d->uses > 0) {
-		n = dconn_key(key, sizeof(key), d->relay, d->uses);
-		if (tracemap_get(&tr->dconns, key, n) == d)
-			(void) tracemap_del(&tr->dconns, key, n);
-	}
-	d->uses++;
-	n = dconn_key(key, sizeof(key), d->relay, d->uses);
-	tracemap_put(&tr->dconns, key, n, d);
-}
-
-static struct dconn *
-dconn_new(struct trace *tr, const char *relay, int64_t t)
-{
-	struct dconn *d = trace_alloc(sizeof(*d));
-
-	d->dcid = ++tr->next_dcid;
-	d->relay = trace_strndup(relay, strlen(relay));
-	d->last = t;
-	tq_push(&tr->dq, &d->q, t + DCONN_IDLE);
-	return d;
-}
-
-static void
-dconn_close(struct trace *tr, struct dconn *d)
-{
-	char	key[320];
-	size_t	n = dconn_key(key, sizeof(key), d->relay, d->uses);
-
-	if (tracemap_get(&tr->dconns, key, n) == d)
-		(void) tracemap_del(&tr->dconns, key, n);
-	tq_remove(&tr->dq, &d->q);
-	if (esa_on(tr) && d->uses > 0)
-		esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);
-	free(d->relay);
-	free(d);
-}
-
-/* dconn_reuse - the open connection to relay that carried uses-1 */
-static struct dconn *
-dconn_reuse(struct trace *tr, const char *relay, uint64_t uses)
-{
-	char	key[320];
-	size_t	n = dconn_key(key, sizeof(key), relay, uses - 1);
-
-	return tracemap_get(&tr->dconns, key, n);
-}
-
-/* relay_parts - "host[1.2.3.4]:25" */
-static void
-relay_parts(const char *relay, char *host, size_t hs, char *ip, size_t is,
-	    char *port, size_t ps)
-{
-	const char *b = strchr(relay, '['), *e = b ? strchr(b, ']') : NULL;
-
-	if (b == NULL || e == NULL) {
-		snprintf(host, hs, "%s", relay);
-		snprintf(ip, is, "%s", relay);
-		snprintf(port, ps, "%s", "");
-		return;
-	}
-	snprintf(host, hs, "%.*s", (int) (b - relay), relay);
-	snprintf(ip, is, "%.*s", (int) (e - b - 1), b + 1);
-	snprintf(port, ps, "%s", e[1] == ':' ? e + 2 : "25");
-}
-
-static void
-esa_new_dcid(struct trace *tr, struct dconn *d, int64_t t)
-{
-	char	host[256], ip[128], port[16];
-
-	if (!esa_on(tr))
-		return;
-	relay_parts(d->relay, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
-	if (*port)
-		esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s port %s",
-			   d->dcid, ip, port);
-	else
-		esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s",
-			   d->dcid, ip);
-}
-
-static void
-esa_conn_error(struct trace *tr, uint64_t dcid, const char *target,
-	       const char *details, int64_t t)
-{
-	char	host[256], ip[128], port[16];
-
-	if (!esa_on(tr))
-		return;
-	relay_parts(target, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
-	esa_printf(tr, t, "Connection Error: DCID: %" PRIu64 " domain: %s IP: %s port: %s"
-		   " details: %s interface: unknown reason: network error",
-		   dcid, host, ip, *port ? port : "25", details);
-}
-
-static struct dproc *
-dproc_get(struct trace *tr, const struct traceline *l)
-{
-	char	key[256];
-	size_t	n = pkey(key, sizeof(key), l);
-	struct dproc *p = tracemap_get(&tr->dprocs, key, n);
-
-	if (p == NULL) {
-		p = trace_alloc(sizeof(*p));
-		p->key = trace_strndup(key, n);
-		tracemap_put(&tr->dprocs, key, n, p);
-	}
-	return p;
-}
-
-static struct dproc *
-dproc_peek(struct trace *tr, const struct traceline *l)
-{
-	char	key[256];
-	size_t	n = pkey(key, sizeof(key), l);
-
-	return tracemap_get(&tr->dprocs, key, n);
-}
-
-/* conn_target - "connect to host[ip]:port: reason" in a status text */
-static bool
-conn_target(const char *text, char *target, size_t size, const char **why)
-{
-	const char *p = strstr(text, "connect to "), *q;
-
-	if (p == NULL)
-		return false;
-	p += 11;
-	if ((q = strstr(p, ": ")) == NULL)
-		return false;
-	snprintf(target, size, "%.*s", (int) (q - p), p);
-	*why = q + 2;
-	return strchr(target, '[') != NULL;
-}
-
-static bool
-connectionless(const struct traceline *l)
-{
-	return !(tl_eq(l->daemon, "smtp") || tl_eq(l->daemon, "lmtp"));
-}
-
 /* --- records: creation, lookup ------------------------------------------ */
-
-static void msg_emit(struct trace *, struct trace_msg *);
 
 /* evict - more open than max_open: the oldest go out as they are */
 static void
@@ -676,7 +234,7 @@ evict(struct trace *tr)
 {
 	while (tr->nmsgs > tr->max_open && tr->mfirst != NULL) {
 		tr->mfirst->incomplete = true;
-		msg_emit(tr, tr->mfirst);
+		trace_msg_emit(tr, tr->mfirst);
 	}
 	while (tr->nconns > tr->max_open && tr->cfirst != NULL) {
 		struct trace_conn *c = tr->cfirst;
@@ -797,9 +355,9 @@ msg_free(struct trace *tr, struct trace_msg *m)
 	else
 		tr->mlast = m->prev;
 	tr->nmsgs--;
-	tq_remove(&tr->mq, &m->q);
+	trace_tq_remove(&tr->mq, &m->q);
 	if (m->mid != 0) {
-		n = (int) u64str(key, m->mid);
+		n = (int) trace_u64str(key, m->mid);
 		if (tracemap_get(&tr->msgs, key, (size_t) n) == m)
 			(void) tracemap_del(&tr->msgs, key, (size_t) n);
 	}
@@ -840,8 +398,8 @@ msg_free(struct trace *tr, struct trace_msg *m)
 }
 
 /* msg_emit - hand the record over and free it */
-static void
-msg_emit(struct trace *tr, struct trace_msg *m)
+void
+trace_msg_emit(struct trace *tr, struct trace_msg *m)
 {
 	if (m->abort_logged != NULL) {
 		/* the milter cannot tell QUIT from a dropped connection:
@@ -885,18 +443,18 @@ static void
 msg_check(struct trace *tr, struct trace_msg *m)
 {
 	if (msg_ready(tr, m)) {
-		msg_emit(tr, m);
+		trace_msg_emit(tr, m);
 		return;
 	}
 	/* not in the queue (yet): how long to wait for Postfix's side */
 	if (m->mid == 0 && m->removed)
-		tq_push(&tr->mq, &m->q, tr->now + LINK_GRACE);
+		trace_tq_push(&tr->mq, &m->q, tr->now + LINK_GRACE);
 	else if (m->mid != 0 && m->conn == NULL && m->state != TRACE_MSG_OPEN)
-		tq_push(&tr->mq, &m->q, tr->now + tr->window);
+		trace_tq_push(&tr->mq, &m->q, tr->now + tr->window);
 	else if (!m->queued && (m->mid == 0 || m->state == TRACE_MSG_DONE))
-		tq_push(&tr->mq, &m->q, tr->now + tr->window);
+		trace_tq_push(&tr->mq, &m->q, tr->now + tr->window);
 	else if (m->queued)
-		tq_remove(&tr->mq, &m->q);
+		trace_tq_remove(&tr->mq, &m->q);
 }
 
 /* --- connections ---------------------------------------------------------- */
@@ -913,8 +471,8 @@ conn_settle(struct trace *tr, struct trace_conn *c, enum trace_end end)
 	c->settled = true;
 	if (c->end == TRACE_END_UNKNOWN)
 		c->end = end;
-	tq_remove(&tr->cq, &c->q);
-	n = (int) u64str(key, c->icid);
+	trace_tq_remove(&tr->cq, &c->q);
+	n = (int) trace_u64str(key, c->icid);
 	if (tracemap_get(&tr->conns, key, (size_t) n) == c)
 		(void) tracemap_del(&tr->conns, key, (size_t) n);
 	if (c->prev)
@@ -952,7 +510,7 @@ smtpd_free(struct trace *tr, struct smtpd *s)
 {
 	size_t	i;
 
-	tq_remove(&tr->sq, &s->q);
+	trace_tq_remove(&tr->sq, &s->q);
 	if (tracemap_get(&tr->smtpds, s->key, strlen(s->key)) == s)
 		(void) tracemap_del(&tr->smtpds, s->key, strlen(s->key));
 	for (i = 0; i < s->nqids; i++) {
@@ -1007,7 +565,7 @@ static struct smtpd *
 smtpd_get(struct trace *tr, const struct traceline *l, bool create)
 {
 	char	key[256];
-	size_t	n = pkey(key, sizeof(key), l);
+	size_t	n = trace_pkey(key, sizeof(key), l);
 	struct smtpd *s = tracemap_get(&tr->smtpds, key, n);
 
 	if (s != NULL || !create)
@@ -1097,7 +655,7 @@ on_disconnect(struct trace *tr, const struct traceline *l)
 	}
 	/* esmtpguard's close may come later (the other file) */
 	tracemap_del(&tr->smtpds, s->key, strlen(s->key));
-	tq_push(&tr->sq, &s->q, l->t + tr->window);
+	trace_tq_push(&tr->sq, &s->q, l->t + tr->window);
 }
 
 /* on_close - esmtpguard's last line of a connection */
@@ -1115,7 +673,7 @@ on_close(struct trace *tr, struct trace_conn *c, int64_t t)
 	}
 	if (c->smtpd_pid >= 0) {
 		/* linked; the session's end is still to come */
-		tq_push(&tr->cq, &c->q, t + tr->window);
+		trace_tq_push(&tr->cq, &c->q, t + tr->window);
 		return;
 	}
 	for (l = tr->sq.head; l != NULL && n < SCAN_MAX; l = l->next, n++) {
@@ -1126,7 +684,7 @@ on_close(struct trace *tr, struct trace_conn *c, int64_t t)
 			return;
 		}
 	}
-	tq_push(&tr->cq, &c->q, t + tr->window);
+	trace_tq_push(&tr->cq, &c->q, t + tr->window);
 }
 
 /* --- messages and queue IDs -------------------------------------------------- */
@@ -1271,11 +829,11 @@ tx_add(struct trace *tr, struct dproc *p, const struct trace_msg *m,
 {
 	struct txn_item *it;
 
-	if (!esa_on(tr))
+	if (!tracedlv_esa_on(tr))
 		return;
 	if (p->tx_pending && (p->tx_dcid != dcid || p->tx_mid != m->mid
 			      || p->tx_t != d->t))
-		tx_flush(tr, p);
+		tracedlv_tx_flush(tr, p);
 	if (!p->tx_pending) {
 		p->tx_pending = true;
 		p->tx_dcid = dcid;
@@ -1301,7 +859,7 @@ static void
 on_delivery(struct trace *tr, const struct traceline *l)
 {
 	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
-	struct dproc *p = dproc_get(tr, l);
+	struct dproc *p = tracedlv_dproc_get(tr, l);
 	char	status[32], target[300], relay[300];
 	const char *why;
 	uint64_t dcid = 0;
@@ -1312,17 +870,17 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	copy(status, sizeof(status), l->status);
 	copy(relay, sizeof(relay), l->relay);
 	m->queued = true;
-	tq_remove(&tr->mq, &m->q);
+	trace_tq_remove(&tr->mq, &m->q);
 	same = p->qid != NULL && strlen(p->qid) == l->qid.n
 	    && memcmp(p->qid, l->qid.p, l->qid.n) == 0 && p->t == l->t
 	    && p->relay != NULL && strcmp(p->relay, relay) == 0;
-	if (connectionless(l)) {
+	if (tracedlv_connectionless(l)) {
 		dcid = 0;
 	} else if (tl_eq(l->relay, "none")) {
 		char	vbuf[1024];
 
 		copy(vbuf, sizeof(vbuf), l->value);
-		if (conn_target(vbuf, target, sizeof(target), &why)) {
+		if (tracedlv_conn_target(vbuf, target, sizeof(target), &why)) {
 			failed = true;
 			if (same && p->cerr_dcid != 0)
 				dcid = p->cerr_dcid;
@@ -1332,7 +890,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 				dcid = p->cerr_dcid;
 			} else {
 				dcid = ++tr->next_dcid;
-				esa_conn_error(tr, dcid, target, why, l->t);
+				tracedlv_conn_error(tr, dcid, target, why, l->t);
 			}
 			p->cerr_dcid = dcid;
 			free(p->cerr_target);
@@ -1345,16 +903,16 @@ on_delivery(struct trace *tr, const struct traceline *l)
 		if (same && p->cur != NULL)
 			dc = p->cur;
 		else if (l->num > 1)
-			dc = dconn_reuse(tr, relay, l->num);
+			dc = tracedlv_dconn_reuse(tr, relay, l->num);
 		if (dc == NULL) {
-			dc = dconn_new(tr, relay, l->t);
-			esa_new_dcid(tr, dc, l->t);
+			dc = tracedlv_dconn_new(tr, relay, l->t);
+			tracedlv_new_dcid(tr, dc, l->t);
 		}
 		if (!same || p->cur_dcid != dc->dcid)
-			dconn_use(tr, dc);
+			tracedlv_dconn_use(tr, dc);
 		dc->last = l->t;
-		tq_remove(&tr->dq, &dc->q);
-		tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
+		trace_tq_remove(&tr->dq, &dc->q);
+		trace_tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
 		p->cur = dc;
 		p->cur_dcid = dc->dcid;
 		dcid = dc->dcid;
@@ -1373,7 +931,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 static void
 on_connerr(struct trace *tr, const struct traceline *l)
 {
-	struct dproc *p = dproc_get(tr, l);
+	struct dproc *p = tracedlv_dproc_get(tr, l);
 	char	target[300], why[1024];
 
 	snprintf(target, sizeof(target), "%.*s", (int) l->relay.n, l->relay.p);
@@ -1384,7 +942,7 @@ on_connerr(struct trace *tr, const struct traceline *l)
 	p->cerr_t = l->t;
 	free(p->qid);
 	p->qid = NULL;
-	esa_conn_error(tr, p->cerr_dcid, target, why, l->t);
+	tracedlv_conn_error(tr, p->cerr_dcid, target, why, l->t);
 }
 
 static void
@@ -1413,15 +971,15 @@ on_expired(struct trace *tr, const struct traceline *l)
 		e->rid = d->rid;
 		dlv_pack(e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
 			 "qmgr", 4, "5.4.7", 5, "expired", 7, d->text, strlen(d->text));
-		if (esa_on(tr)) {
+		if (tracedlv_esa_on(tr)) {
 			char	code[4];
 			const char *rt;
 			size_t	rl;
 			char	q;
 
-			reply_split(e->text, code, &rt, &rl);
-			q = quote_char(rt, rl);
-			esa_printf(tr, l->t, "Bounced: DCID 0 MID %" PRIu64 " From: %s To: %s"
+			tracedlv_reply_split(e->text, code, &rt, &rl);
+			q = tracedlv_quote_char(rt, rl);
+			tracedlv_esa_printf(tr, l->t, "Bounced: DCID 0 MID %" PRIu64 " From: %s To: %s"
 				   " RID %ld - 5.4.7 - %s ('%s', [%c%.*s%c]) []", m->mid,
 				   m->from ? m->from : m->pf_from ? m->pf_from : "<>",
 				   e->rcpt, e->rid, trace_esa_class("5.4.7", "expired"),
@@ -1499,7 +1057,7 @@ tick(struct trace *tr, int64_t t)
 	if (t <= tr->now)
 		return;
 	tr->now = t;
-	tx_flush_all(tr, NULL);
+	tracedlv_tx_flush_all(tr, NULL);
 	while ((l = tr->cq.head) != NULL && l->deadline <= t)
 		conn_settle(tr, OWNER(l, struct trace_conn, q), TRACE_END_UNKNOWN);
 	while ((l = tr->sq.head) != NULL && l->deadline <= t)
@@ -1507,15 +1065,15 @@ tick(struct trace *tr, int64_t t)
 	while ((l = tr->mq.head) != NULL && l->deadline <= t) {
 		struct trace_msg *m = OWNER(l, struct trace_msg, q);
 
-		tq_remove(&tr->mq, l);
+		trace_tq_remove(&tr->mq, l);
 		m->waited = true;	/* msg_ready: the wait is over */
 		if (msg_ready(tr, m))
-			msg_emit(tr, m);
+			trace_msg_emit(tr, m);
 		else
 			m->waited = false;
 	}
 	while ((l = tr->dq.head) != NULL && l->deadline <= t)
-		dconn_close(tr, OWNER(l, struct dconn, q));
+		tracedlv_dconn_close(tr, OWNER(l, struct dconn, q));
 	if (tr->swept == 0)
 		tr->swept = t;
 	else if (t - tr->swept >= SWEEP_EVERY)
@@ -1718,10 +1276,10 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		m = qid_msg(tr, l->qid, l->t, true);
 		set(&m->pf_from, l->addr);
 		m->pf_size = l->num;
-		if (!m->queued && m->mid != 0 && esa_on(tr))
-			esa_printf(tr, l->t, "MID %" PRIu64 " queued for delivery", m->mid);
+		if (!m->queued && m->mid != 0 && tracedlv_esa_on(tr))
+			tracedlv_esa_printf(tr, l->t, "MID %" PRIu64 " queued for delivery", m->mid);
 		m->queued = true;
-		tq_remove(&tr->mq, &m->q);
+		trace_tq_remove(&tr->mq, &m->q);
 		break;
 	case TL_P_EXPIRED:
 		on_expired(tr, l);
@@ -1767,13 +1325,13 @@ trace_feed(struct trace *tr, const struct traceline *l)
 		evict(tr);
 	/* a pending ESA delivery transaction is written before any other
 	 * line, so the stream keeps the log's order */
-	if (esa_on(tr) && tr->pend_all != NULL)
-		tx_flush_all(tr, l->ev == TL_P_DELIVERY ? dproc_peek(tr, l) : NULL);
+	if (tracedlv_esa_on(tr) && tr->pend_all != NULL)
+		tracedlv_tx_flush_all(tr, l->ev == TL_P_DELIVERY ? tracedlv_dproc_peek(tr, l) : NULL);
 	if (l->src == TL_SRC_GUARD) {
-		if (esa_on(tr)) {
+		if (tracedlv_esa_on(tr)) {
 			if (!strbuf_append(&tr->esa, l->text.p, l->text.n))
 				trace_nomem();
-			esa_emit(tr, l->t);
+			tracedlv_esa_emit(tr, l->t);
 		}
 		guard_line(tr, l);
 	} else if (l->src == TL_SRC_POSTFIX) {
@@ -1820,7 +1378,7 @@ trace_finish(struct trace *tr)
 {
 	struct trace_qlink *l;
 
-	tx_flush_all(tr, NULL);
+	tracedlv_tx_flush_all(tr, NULL);
 	/* connections first: their messages then see them settled */
 	while (tr->cfirst != NULL) {
 		struct trace_conn *c = tr->cfirst;
@@ -1839,12 +1397,12 @@ trace_finish(struct trace *tr)
 
 		if (m->state == TRACE_MSG_OPEN && m->mid != 0)
 			m->incomplete = true;
-		msg_emit(tr, m);
+		trace_msg_emit(tr, m);
 	}
 	while ((l = tr->sq.head) != NULL)
 		smtpd_free(tr, OWNER(l, struct smtpd, q));
 	while ((l = tr->dq.head) != NULL)
-		dconn_close(tr, OWNER(l, struct dconn, q));
+		tracedlv_dconn_close(tr, OWNER(l, struct dconn, q));
 	if (tr->smtpds.n > 0) {
 		struct smtpd **all = trace_alloc(tr->smtpds.n * sizeof(*all)), **p = all;
 		size_t	i, n = tr->smtpds.n;

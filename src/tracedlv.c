@@ -1,0 +1,347 @@
+/*++
+ * NAME
+ *	tracedlv 3
+ * SUMMARY
+ *	esmtpguard-trace: delivery connections (DCIDs), delivery processes,
+ *	the ESA delivery lines
+ * DESCRIPTION
+ *	See esmtpguard-trace(1) for the DCID rule. The correlator (trace.c)
+ *	calls in here for each delivery line of Postfix's smtp, lmtp,
+ *	local... processes.
+ *--*/
+#include <config.h>
+
+#include "tracepriv.h"
+
+/* --- ESA output ------------------------------------------------------------ */
+
+bool
+tracedlv_esa_on(const struct trace *tr)
+{
+	return tr->sink.esa != NULL;
+}
+
+void
+tracedlv_esa_emit(struct trace *tr, int64_t t)
+{
+	if (tr->esa.len > 0 || tr->esa.s != NULL)
+		tr->sink.esa(t, strbuf_str(&tr->esa), tr->esa.len, tr->sink.arg);
+	strbuf_reset(&tr->esa);
+}
+
+void
+tracedlv_esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
+{
+	va_list	ap;
+	bool	ok;
+
+	/* a long reply text is written whole, never cut */
+	va_start(ap, fmt);
+	ok = strbuf_vprintf(&tr->esa, fmt, ap);
+	va_end(ap);
+	if (!ok)
+		trace_nomem();
+	tracedlv_esa_emit(tr, t);
+}
+
+/* reply_split - "host h[a] said: 450 4.3.0 text (in reply to ...)" to
+ * code "450" and "4.3.0 text"; "000" and the whole text otherwise */
+void
+tracedlv_reply_split(const char *text, char code[4], const char **rtext, size_t *rlen)
+{
+	const char *p = text, *q;
+	size_t	n;
+
+	strcpy(code, "000");
+	if ((q = strstr(p, " said: ")) != NULL)
+		p = q + 7;
+	if (p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'
+	    && p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-')) {
+		memcpy(code, p, 3);
+		p += 4;
+	} else {
+		p = text;
+	}
+	n = strlen(p);
+	if ((q = strstr(p, " (in reply to ")) != NULL)
+		n = (size_t) (q - p);
+	*rtext = p;
+	*rlen = n;
+}
+
+/* quote - ESA's quoting: 'x', or "x" when x holds a quote */
+char
+tracedlv_quote_char(const char *s, size_t n)
+{
+	return memchr(s, '\'', n) ? '"' : '\'';
+}
+
+void
+tracedlv_tx_flush(struct trace *tr, struct dproc *p)
+{
+	struct strbuf rids = {0};
+	size_t	i, nsent = 0;
+	char	code[4];
+	const char *rt;
+	size_t	rl;
+	char	q;
+
+	if (!p->tx_pending)
+		return;
+	p->tx_pending = false;
+	for (i = 0; i < p->ntx; i++) {
+		if (strcmp(p->tx[i].status, "sent") != 0)
+			continue;
+		if (!strbuf_printf(&rids, "%s%ld", nsent ? ", " : "", p->tx[i].rid))
+			trace_nomem();
+		nsent++;
+	}
+	if (p->tx_dcid != 0 || nsent > 0) {
+		struct strbuf all = {0};
+
+		for (i = 0; i < p->ntx; i++)
+			if (!strbuf_printf(&all, "%s%ld", i ? ", " : "", p->tx[i].rid))
+				trace_nomem();
+		/* a connection that failed delivered nothing: no start */
+		if (p->ntx > 0 && !p->tx_failed) {
+			tracedlv_esa_printf(tr, p->tx_t, "Delivery start DCID %" PRIu64
+					   " MID %" PRIu64 " to RID [%s]", p->tx_dcid,
+					   p->tx_mid, strbuf_str(&all));
+		}
+		strbuf_free(&all);
+	}
+	if (nsent > 0) {
+		tracedlv_esa_printf(tr, p->tx_t, "Message done DCID %" PRIu64 " MID %" PRIu64
+			   " to RID [%s]", p->tx_dcid, p->tx_mid, strbuf_str(&rids));
+		for (i = 0; i < p->ntx; i++) {
+			if (strcmp(p->tx[i].status, "sent") != 0)
+				continue;
+			tracedlv_reply_split(p->tx[i].text, code, &rt, &rl);
+			q = tracedlv_quote_char(rt, rl);
+			tracedlv_esa_printf(tr, p->tx_t, "MID %" PRIu64 " RID [%ld] Response %c%.*s%c",
+				   p->tx_mid, p->tx[i].rid, q, (int) rl, rt, q);
+		}
+	}
+	for (i = 0; i < p->ntx; i++) {
+		struct txn_item *it = &p->tx[i];
+		bool	soft = strcmp(it->status, "deferred") == 0;
+		bool	hard = strcmp(it->status, "bounced") == 0
+		    || strcmp(it->status, "expired") == 0;
+
+		if (soft || hard) {
+			tracedlv_reply_split(it->text, code, &rt, &rl);
+			q = tracedlv_quote_char(rt, rl);
+			tracedlv_esa_printf(tr, p->tx_t, "%s: DCID %" PRIu64 " MID %" PRIu64
+				   " From: %s To: %s RID %ld - %s - %s ('%s', [%c%.*s%c])%s",
+				   soft ? "Delayed" : "Bounced", p->tx_dcid, p->tx_mid,
+				   p->tx_from ? p->tx_from : "<>", it->rcpt, it->rid,
+				   it->dsn, trace_esa_class(it->dsn, it->status), code,
+				   q, (int) rl, rt, q, hard ? " []" : "");
+		}
+		free(it->rcpt);
+		free(it->status);
+		free(it->dsn);
+		free(it->text);
+	}
+	p->ntx = 0;
+	free(p->tx_from);
+	p->tx_from = NULL;
+	strbuf_free(&rids);
+}
+
+/* tx_flush_all - write every pending transaction but keep's */
+void
+tracedlv_tx_flush_all(struct trace *tr, struct dproc *keep)
+{
+	struct dproc *p, *next;
+
+	for (p = tr->pend_all; p != NULL; p = next) {
+		next = p->pnext;
+		p->pnext = NULL;
+		if (p == keep)
+			continue;
+		tracedlv_tx_flush(tr, p);
+	}
+	tr->pend_all = NULL;
+	if (keep != NULL && keep->tx_pending) {
+		keep->pnext = NULL;
+		tr->pend_all = keep;
+	}
+}
+
+/* --- DCIDs ------------------------------------------------------------------ */
+
+/*
+ * The rule (esmtpguard-trace(1), DCIDS): a DCID names one connection an
+ * smtp or lmtp client made, counted from 1 in input order. The lines of
+ * one delivery transaction (one process, one queue ID, one relay, one
+ * after another) share it; a line with conn_use=N (N > 1) continues the
+ * open connection to that relay that has carried N-1 transactions (the
+ * connection cache hands a connection from process to process); a
+ * failed connection ("connect to ...: Connection refused") is a DCID of
+ * its own, shared by the relay=none lines of the same process and
+ * target that report it. No connection, no DCID: local, virtual, pipe,
+ * discard, error and retry deliveries, failures before any connection
+ * (DNS) and expiry get DCID 0, as ESA logs DNS failures.
+ */
+
+/* dconn_key - "relay\1uses": where conn_use=N finds the connection */
+static size_t
+dconn_key(char *buf, size_t size, const char *relay, uint64_t uses)
+{
+	size_t	n = strlen(relay);
+
+	if (n > size - 24)
+		n = size - 24;
+	memcpy(buf, relay, n);
+	buf[n] = '\1';
+	return n + 1 + trace_u64str(buf + n + 1, uses);
+}
+
+/* dconn_index - d carried one more transaction */
+void
+tracedlv_dconn_use(struct trace *tr, struct dconn *d)
+{
+	char	key[320];
+	size_t	n;
+
+	if (d->uses > 0) {
+		n = dconn_key(key, sizeof(key), d->relay, d->uses);
+		if (tracemap_get(&tr->dconns, key, n) == d)
+			(void) tracemap_del(&tr->dconns, key, n);
+	}
+	d->uses++;
+	n = dconn_key(key, sizeof(key), d->relay, d->uses);
+	tracemap_put(&tr->dconns, key, n, d);
+}
+
+struct dconn *
+tracedlv_dconn_new(struct trace *tr, const char *relay, int64_t t)
+{
+	struct dconn *d = trace_alloc(sizeof(*d));
+
+	d->dcid = ++tr->next_dcid;
+	d->relay = trace_strndup(relay, strlen(relay));
+	d->last = t;
+	trace_tq_push(&tr->dq, &d->q, t + DCONN_IDLE);
+	return d;
+}
+
+void
+tracedlv_dconn_close(struct trace *tr, struct dconn *d)
+{
+	char	key[320];
+	size_t	n = dconn_key(key, sizeof(key), d->relay, d->uses);
+
+	if (tracemap_get(&tr->dconns, key, n) == d)
+		(void) tracemap_del(&tr->dconns, key, n);
+	trace_tq_remove(&tr->dq, &d->q);
+	if (tracedlv_esa_on(tr) && d->uses > 0)
+		tracedlv_esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);
+	free(d->relay);
+	free(d);
+}
+
+/* dconn_reuse - the open connection to relay that carried uses-1 */
+struct dconn *
+tracedlv_dconn_reuse(struct trace *tr, const char *relay, uint64_t uses)
+{
+	char	key[320];
+	size_t	n = dconn_key(key, sizeof(key), relay, uses - 1);
+
+	return tracemap_get(&tr->dconns, key, n);
+}
+
+/* relay_parts - "host[1.2.3.4]:25" */
+static void
+relay_parts(const char *relay, char *host, size_t hs, char *ip, size_t is,
+	    char *port, size_t ps)
+{
+	const char *b = strchr(relay, '['), *e = b ? strchr(b, ']') : NULL;
+
+	if (b == NULL || e == NULL) {
+		snprintf(host, hs, "%s", relay);
+		snprintf(ip, is, "%s", relay);
+		snprintf(port, ps, "%s", "");
+		return;
+	}
+	snprintf(host, hs, "%.*s", (int) (b - relay), relay);
+	snprintf(ip, is, "%.*s", (int) (e - b - 1), b + 1);
+	snprintf(port, ps, "%s", e[1] == ':' ? e + 2 : "25");
+}
+
+void
+tracedlv_new_dcid(struct trace *tr, struct dconn *d, int64_t t)
+{
+	char	host[256], ip[128], port[16];
+
+	if (!tracedlv_esa_on(tr))
+		return;
+	relay_parts(d->relay, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
+	if (*port)
+		tracedlv_esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s port %s",
+			   d->dcid, ip, port);
+	else
+		tracedlv_esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s",
+			   d->dcid, ip);
+}
+
+void
+tracedlv_conn_error(struct trace *tr, uint64_t dcid, const char *target,
+	       const char *details, int64_t t)
+{
+	char	host[256], ip[128], port[16];
+
+	if (!tracedlv_esa_on(tr))
+		return;
+	relay_parts(target, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
+	tracedlv_esa_printf(tr, t, "Connection Error: DCID: %" PRIu64 " domain: %s IP: %s port: %s"
+		   " details: %s interface: unknown reason: network error",
+		   dcid, host, ip, *port ? port : "25", details);
+}
+
+struct dproc *
+tracedlv_dproc_get(struct trace *tr, const struct traceline *l)
+{
+	char	key[256];
+	size_t	n = trace_pkey(key, sizeof(key), l);
+	struct dproc *p = tracemap_get(&tr->dprocs, key, n);
+
+	if (p == NULL) {
+		p = trace_alloc(sizeof(*p));
+		p->key = trace_strndup(key, n);
+		tracemap_put(&tr->dprocs, key, n, p);
+	}
+	return p;
+}
+
+struct dproc *
+tracedlv_dproc_peek(struct trace *tr, const struct traceline *l)
+{
+	char	key[256];
+	size_t	n = trace_pkey(key, sizeof(key), l);
+
+	return tracemap_get(&tr->dprocs, key, n);
+}
+
+/* conn_target - "connect to host[ip]:port: reason" in a status text */
+bool
+tracedlv_conn_target(const char *text, char *target, size_t size, const char **why)
+{
+	const char *p = strstr(text, "connect to "), *q;
+
+	if (p == NULL)
+		return false;
+	p += 11;
+	if ((q = strstr(p, ": ")) == NULL)
+		return false;
+	snprintf(target, size, "%.*s", (int) (q - p), p);
+	*why = q + 2;
+	return strchr(target, '[') != NULL;
+}
+
+bool
+tracedlv_connectionless(const struct traceline *l)
+{
+	return !(tl_eq(l->daemon, "smtp") || tl_eq(l->daemon, "lmtp"));
+}

@@ -1,0 +1,152 @@
+/*++
+ * NAME
+ *	tracepriv 3h
+ * SUMMARY
+ *	esmtpguard-trace's correlator state, shared by trace.c and tracedlv.c
+ * DESCRIPTION
+ *	Not a public contract: trace.h is. trace.c links esmtpguard's and
+ *	Postfix's lines into records; tracedlv.c numbers delivery
+ *	connections (DCIDs), keeps the delivery processes and writes the
+ *	ESA delivery lines. Both work on struct trace.
+ *--*/
+#ifndef ESMTPGUARD_TRACEPRIV_H
+#define ESMTPGUARD_TRACEPRIV_H
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strbuf.h"
+#include "trace.h"
+#include "tracemap.h"
+
+#define DCONN_IDLE	10	/* seconds before an unused DCID is closed */
+#define LINK_GRACE	2	/* seconds a Postfix-only record waits for a MID */
+#define SWEEP_EVERY	600	/* seconds of log time between sweeps of */
+#define PROC_IDLE	3600	/* processes idle this long (pids recycle) */
+#define SCAN_MAX	256	/* candidates looked at for an address link */
+
+/* a Postfix smtpd session: "connect from" .. "disconnect from" */
+struct smtpd {
+	char	key[224];		/* "host pid" */
+	long	pid;
+	char	conn_addr[64];		/* at connect ("" unknown) */
+	char	addr[64];		/* latest (XCLIENT changes it) */
+	int64_t	t_connect, t_end;
+	struct trace_conn *conn;
+	enum trace_end end;
+	char   *after, *stats;
+	unsigned xclient;
+	bool	ended;
+	char   *replies[4];
+	size_t	nreplies;
+	char   *qids[8];
+	size_t	nqids;
+	struct trace_qlink q;
+};
+
+/* a delivery connection */
+struct dconn {
+	uint64_t dcid;
+	char   *relay;
+	unsigned uses;
+	int64_t	last;
+	struct trace_qlink q;
+};
+
+/* one ESA delivery transaction waiting to be written (RIDs grouped) */
+struct txn_item {
+	long	rid;
+	char   *rcpt, *status, *dsn, *text;
+};
+
+/* an smtp/lmtp/local... process */
+struct dproc {
+	char   *key;
+	struct dconn *cur;		/* valid only within its transaction's
+					 * second: DCIDs idle out after 10 */
+	uint64_t cur_dcid;
+	char   *qid;			/* its current transaction */
+	char   *relay;
+	int64_t	t;
+	uint64_t cerr_dcid;		/* its last "connect to ...: error" */
+	char   *cerr_target;
+	int64_t	cerr_t;
+	/* pending ESA lines */
+	uint64_t tx_dcid, tx_mid;
+	bool	tx_failed;
+	char   *tx_from;
+	int64_t	tx_t;
+	struct txn_item *tx;
+	size_t	ntx;
+	bool	tx_pending;
+	struct dproc *pnext;
+};
+
+/* a deadline queue: links in the order pushed */
+struct tq {
+	struct trace_qlink *head, *tail;
+};
+
+#define OWNER(p, type, member) \
+	((type *) (void *) ((char *) (p) - offsetof(type, member)))
+
+struct trace {
+	struct trace_sink sink;
+	int64_t	window;
+	size_t	max_open;
+	int64_t	now;
+	uint64_t next_dcid;
+	struct tracemap conns, msgs, qids, qsmtpd, smtpds, dprocs;
+	struct tracemap dconns;		/* open DCIDs by "relay\1uses" */
+	/* creation order, for eviction */
+	struct trace_msg *mfirst, *mlast;
+	struct trace_conn *cfirst, *clast;
+	size_t	nmsgs, nconns;
+	/* deadlines */
+	struct tq cq;			/* connections closed, not settled */
+	struct tq mq;			/* messages waiting for Postfix */
+	struct tq sq;			/* smtpd sessions ended, not linked */
+	struct tq dq;			/* open DCIDs */
+	struct dproc *pend_all;		/* ESA transactions to write */
+	int64_t	swept;			/* last sweep of idle processes */
+	struct strbuf esa;
+};
+
+/* trace.c */
+size_t	trace_u64str(char *buf, uint64_t v);
+void	trace_msg_emit(struct trace *tr, struct trace_msg *m);
+size_t	trace_pkey(char *buf, size_t size, const struct traceline *l);
+void	trace_tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline);
+void	trace_tq_remove(struct tq *q, struct trace_qlink *l);
+
+/* tracedlv.c */
+bool	tracedlv_esa_on(const struct trace *tr);
+void	tracedlv_esa_emit(struct trace *tr, int64_t t);
+void	tracedlv_esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	tracedlv_reply_split(const char *text, char code[4],
+			     const char **rtext, size_t *rlen);
+char	tracedlv_quote_char(const char *s, size_t n);
+void	tracedlv_tx_flush(struct trace *tr, struct dproc *p);
+void	tracedlv_tx_flush_all(struct trace *tr, struct dproc *keep);
+void	tracedlv_dconn_use(struct trace *tr, struct dconn *d);
+struct dconn *tracedlv_dconn_new(struct trace *tr, const char *relay,
+				 int64_t t);
+void	tracedlv_dconn_close(struct trace *tr, struct dconn *d);
+struct dconn *tracedlv_dconn_reuse(struct trace *tr, const char *relay,
+				   uint64_t uses);
+void	tracedlv_new_dcid(struct trace *tr, struct dconn *d, int64_t t);
+void	tracedlv_conn_error(struct trace *tr, uint64_t dcid,
+			    const char *target, const char *details, int64_t t);
+struct dproc *tracedlv_dproc_get(struct trace *tr, const struct traceline *l);
+struct dproc *tracedlv_dproc_peek(struct trace *tr, const struct traceline *l);
+bool	tracedlv_conn_target(const char *text, char *target, size_t size,
+			     const char **why);
+bool	tracedlv_connectionless(const struct traceline *l);
+
+#endif
