@@ -14,35 +14,14 @@
 #include "conf.h"
 #include "idalloc.h"
 #include "log.h"
+#include "logcap.h"
 #include "session.h"
 #include "stats.h"
 #include "unit.h"
 
-#define MAXLINES 64
-
-static char *lines[MAXLINES];
-static int nlines;
 static char statedir[64];
 static struct idalloc *ids;
 static struct conf *conf;
-
-static void
-hook(enum log_sev sev, const char *line, void *arg)
-{
-	(void) sev;
-	(void) arg;
-	ck_assert_int_lt(nlines, MAXLINES);
-	lines[nlines++] = strdup(line);
-}
-
-/* forget_lines - drop what was captured so far (LSan checks the tests too) */
-
-static void
-forget_lines(void)
-{
-	while (nlines > 0)
-		free(lines[--nlines]);
-}
 
 static void
 conf_err(void *arg, const char *file, int line, const char *msg)
@@ -72,8 +51,7 @@ setup_with(const char *text, unsigned block)
 	ck_assert_msg(ids != NULL, "%s", err);
 	conf = conf_load_buf(text, "test.conf", conf_err, NULL);
 	ck_assert_ptr_nonnull(conf);
-	nlines = 0;
-	log_set_hook(hook, NULL);
+	logcap_start();
 }
 
 static void
@@ -87,8 +65,7 @@ teardown(void)
 {
 	char	cmd[128];
 
-	log_set_hook(NULL, NULL);
-	forget_lines();
+	logcap_stop();
 	conf_release(conf);
 	idalloc_close(ids);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", statedir);
@@ -103,11 +80,12 @@ expect(const char *const *want)
 	int	i;
 
 	for (i = 0; want[i] != NULL; i++) {
-		ck_assert_msg(i < nlines, "line %d missing: want \"%s\"", i, want[i]);
-		ck_assert_str_eq(lines[i], want[i]);
+		ck_assert_msg(i < logcap_nlines(), "line %d missing: want \"%s\"",
+			      i, want[i]);
+		ck_assert_str_eq(logcap_line(i), want[i]);
 	}
-	ck_assert_msg(i == nlines, "extra line %d: \"%s\"", i,
-		      nlines > i ? lines[i] : "");
+	ck_assert_msg(i == logcap_nlines(), "extra line %d: \"%s\"", i,
+		      logcap_nlines() > i ? logcap_line(i) : "");
 }
 
 static struct session *
@@ -200,9 +178,9 @@ START_TEST(message_id_before_subject)
 	session_header(s, "subject", "second", &v);
 	session_header(s, "MESSAGE-ID", "<m@x>", &v);
 	session_eoh(s, &v);
-	ck_assert_str_eq(lines[5], "MID 1 Message-ID '<m@x>'");
-	ck_assert_str_eq(lines[6], "MID 1 Subject 'first'");
-	ck_assert_int_eq(nlines, 7);
+	ck_assert_str_eq(logcap_line(5), "MID 1 Message-ID '<m@x>'");
+	ck_assert_str_eq(logcap_line(6), "MID 1 Subject 'first'");
+	ck_assert_int_eq(logcap_nlines(), 7);
 	session_close(s);
 }
 END_TEST
@@ -270,14 +248,14 @@ START_TEST(rset_between_messages)
 	content(s, "second");
 	session_eom(s, &v);
 	session_close(s);
-	ck_assert_int_eq(nlines, 17);
-	ck_assert_str_eq(lines[5], "MID 1 ICID 1 queue ID Q1");
-	ck_assert_str_eq(lines[6], "Message aborted MID 1 Receiving aborted by sender");
-	ck_assert_str_eq(lines[7], "Message finished MID 1 aborted");
-	ck_assert_str_eq(lines[8], "Start MID 2 ICID 1");
-	ck_assert_str_eq(lines[11], "MID 2 ICID 1 queue ID Q2");
-	ck_assert_str_eq(lines[15], "Message finished MID 2 done");
-	ck_assert_str_eq(lines[16], "ICID 1 close");
+	ck_assert_int_eq(logcap_nlines(), 17);
+	ck_assert_str_eq(logcap_line(5), "MID 1 ICID 1 queue ID Q1");
+	ck_assert_str_eq(logcap_line(6), "Message aborted MID 1 Receiving aborted by sender");
+	ck_assert_str_eq(logcap_line(7), "Message finished MID 1 aborted");
+	ck_assert_str_eq(logcap_line(8), "Start MID 2 ICID 1");
+	ck_assert_str_eq(logcap_line(11), "MID 2 ICID 1 queue ID Q2");
+	ck_assert_str_eq(logcap_line(15), "Message finished MID 2 done");
+	ck_assert_str_eq(logcap_line(16), "ICID 1 close");
 }
 END_TEST
 
@@ -291,12 +269,12 @@ START_TEST(client_strings_escaped)
 	content(s, "it's \x01 \xff");
 	session_eom(s, &v);
 	session_close(s);
-	ck_assert_str_eq(lines[3], "MID 1 ICID 1 From: <a\\x0d\\x0aICID 9 close@x>");
-	ck_assert_str_eq(lines[4], "MID 1 ICID 1 RID 0 To: <b\\\\c@example.com>");
-	ck_assert_str_eq(lines[5], "ICID 1 Unknown command: XFOO\\x1b[2J");
-	ck_assert_str_eq(lines[6], "ICID 1 ESMTP policy DEFAULT matched "
+	ck_assert_str_eq(logcap_line(3), "MID 1 ICID 1 From: <a\\x0d\\x0aICID 9 close@x>");
+	ck_assert_str_eq(logcap_line(4), "MID 1 ICID 1 RID 0 To: <b\\\\c@example.com>");
+	ck_assert_str_eq(logcap_line(5), "ICID 1 Unknown command: XFOO\\x1b[2J");
+	ck_assert_str_eq(logcap_line(6), "ICID 1 ESMTP policy DEFAULT matched "
 			 "unknown_commands gt 0: 1 action log");
-	ck_assert_str_eq(lines[8], "MID 1 Subject \"it's \\x01 \\xff\"");
+	ck_assert_str_eq(logcap_line(8), "MID 1 Subject \"it's \\x01 \\xff\"");
 }
 END_TEST
 
@@ -333,8 +311,8 @@ START_TEST(sender_groups)
 
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(v.kind, c->kind);
-	ck_assert_int_ge(nlines, 2);
-	ck_assert_str_eq(lines[1], c->hat);
+	ck_assert_int_ge(logcap_nlines(), 2);
+	ck_assert_str_eq(logcap_line(1), c->hat);
 	if (c->kind == VERDICT_REJECT) {
 		ck_assert_str_eq(v.rcode, "554");
 		ck_assert_ptr_nonnull(strstr(v.text, "ICID 1"));
@@ -349,7 +327,7 @@ START_TEST(unverified_ptr_logged_as_not_verified)
 	struct session *s = open_client("198.51.100.8", "[198.51.100.8]", "FAIL",
 					"gw.example.net", &v);
 
-	ck_assert_str_eq(lines[0], "New SMTP ICID 1 interface 127.0.0.1 address 198.51.100.8 reverse dns host gw.example.net verified no");
+	ck_assert_str_eq(logcap_line(0), "New SMTP ICID 1 interface 127.0.0.1 address 198.51.100.8 reverse dns host gw.example.net verified no");
 	session_close(s);
 }
 END_TEST
@@ -383,10 +361,10 @@ START_TEST(counters)
 	session_close(s);
 	s = open_client("192.0.2.66", "[192.0.2.66]", "FAIL", "unknown", &v);
 	session_close(s);
-	forget_lines();
+	logcap_start();
 	stats_log(NULL);
 	/* each test runs in its own process: the counts start at zero */
-	ck_assert_str_eq(lines[0], "counters: connections accept 0 relay 1 "
+	ck_assert_str_eq(logcap_line(0), "counters: connections accept 0 relay 1 "
 			 "reject 1, messages done 1 aborted 1, internal errors 0");
 }
 END_TEST
@@ -394,7 +372,7 @@ END_TEST
 START_TEST(close_without_connect)
 {
 	session_close(NULL);
-	ck_assert_int_eq(nlines, 0);
+	ck_assert_int_eq(logcap_nlines(), 0);
 }
 END_TEST
 
@@ -414,8 +392,8 @@ START_TEST(internal_error_when_ids_cannot_be_reserved)
 	session_mail(s, (char *[]) {"<a@x>", NULL}, &v);
 	ck_assert_int_eq(v.kind, VERDICT_TEMPFAIL);
 	ck_assert_str_eq(v.rcode, "451");
-	ck_assert_ptr_nonnull(strstr(lines[nlines - 1], "internal error"));
-	ck_assert_ptr_nonnull(strstr(lines[nlines - 1], "tempfail"));
+	ck_assert_ptr_nonnull(strstr(logcap_line(logcap_nlines() - 1), "internal error"));
+	ck_assert_ptr_nonnull(strstr(logcap_line(logcap_nlines() - 1), "tempfail"));
 	session_close(s);
 	ck_assert_int_eq(mkdir(statedir, 0700), 0);
 }
@@ -433,7 +411,7 @@ START_TEST(id_header_off)
 	content(s, "x");
 	session_eom(s, &v);
 	ck_assert_uint_eq(v.nheaders, 0);
-	ck_assert_str_eq(lines[1], "ICID 1 ACCEPT SG None match ALL SBRS not enabled");
+	ck_assert_str_eq(logcap_line(1), "ICID 1 ACCEPT SG None match ALL SBRS not enabled");
 	session_close(s);
 }
 END_TEST

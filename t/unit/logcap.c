@@ -73,6 +73,12 @@ logcap_line(int i)
 }
 
 int
+logcap_nlines(void)
+{
+	return nlines;
+}
+
+int
 logcap_count(const char *str)
 {
 	int	i, n = 0;

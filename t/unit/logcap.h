@@ -20,6 +20,9 @@ int	logcap_find_in(const char *str);
 /* logcap_line - captured line i (0 first); i must be in range */
 const char *logcap_line(int i);
 
+/* logcap_nlines - how many lines were captured */
+int	logcap_nlines(void);
+
 /* logcap_count - lines that contain str */
 int	logcap_count(const char *str);
 
