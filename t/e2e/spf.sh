@@ -163,6 +163,7 @@ like "$T/last.out" '^<- +250 .*queued as' "dead HELO domain: queued"
 in_order "$T/new.log" "dead HELO domain: HELO TempError, MAIL FROM still Pass" \
 	"MID $MID SPF: helo identity postmaster@x\.dead\.test TempError\$" \
 	"MID $MID SPF: mailfrom identity a@pass\.test Pass\$"
+BOTH_MID=$MID
 
 # --- 6. the policy switches ---
 spf_mail 192.0.2.40 helo.test a@pass.test
@@ -193,4 +194,15 @@ ok "Postfix logged nothing fatal" pf_healthy
 ok "esmtpguard still running" alive "$EG_PID"
 eg_stop
 is "${EG_STATUS:-none}" 0 "SIGTERM: exit status 0"
+
+# --- 8. esmtpguard-trace reads the SPF lines back ---
+TRACE=$top_builddir/src/esmtpguard-trace
+"$TRACE" --mid "$BOTH_MID" "$EG_LOG" >"$T/trace.out" 2>&1
+has "$T/trace.out" "SPF:          helo identity postmaster@x.dead.test TempError" \
+	"trace: the HELO identity's result"
+has "$T/trace.out" "SPF:          mailfrom identity a@pass.test Pass" \
+	"trace: the MAIL FROM identity's result"
+"$TRACE" --json --mid "$BOTH_MID" "$EG_LOG" >"$T/trace.json" 2>&1
+has "$T/trace.json" '"spf":{"helo_identity":"postmaster@x.dead.test","helo":"TempError","mailfrom_identity":"a@pass.test","mailfrom":"Pass"}' \
+	"trace --json: both results"
 done_testing
