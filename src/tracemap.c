@@ -31,22 +31,28 @@ trace_nomem(void)
 	exit(71);			/* EX_OSERR */
 }
 
+/* malloc and memset, not calloc: glibc's calloc bypasses the per-thread
+ * cache of small chunks, and records and strings come and go by the
+ * hundred thousand */
 void   *
 trace_alloc(size_t n)
 {
-	void   *p = calloc(1, n ? n : 1);
+	void   *p = malloc(n ? n : 1);
 
 	if (p == NULL)
 		trace_nomem();
-	return p;
+	return memset(p, 0, n);
 }
 
 char   *
 trace_strndup(const char *s, size_t n)
 {
-	char   *p = trace_alloc(n + 1);
+	char   *p = malloc(n + 1);
 
+	if (p == NULL)
+		trace_nomem();
 	memcpy(p, s, n);
+	p[n] = 0;
 	return p;
 }
 
