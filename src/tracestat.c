@@ -119,6 +119,16 @@ domain(const char *rcpt)
 	return at ? at + 1 : "(local)";
 }
 
+/* setstr - a host's last relay or error: most deliveries repeat it */
+static void
+setstr(char **dst, const char *s)
+{
+	if (*dst != NULL && strcmp(*dst, s) == 0)
+		return;
+	free(*dst);
+	*dst = trace_strndup(s, strlen(s));
+}
+
 void
 tracestat_msg(struct tracestat *st, const struct trace_msg *m)
 {
@@ -130,14 +140,21 @@ tracestat_msg(struct tracestat *st, const struct trace_msg *m)
 	for (i = 0; i < m->ndlvs; i++) {
 		const struct trace_dlv *d = &m->dlvs[i];
 		char	name[256];
+		const char *dom;
+		size_t	n;
 		struct host *h;
 		bool	full, later = false;
 
 		if (!in_range(st, d->t))
 			continue;
-		snprintf(name, sizeof(name), "%s", domain(d->rcpt));
-		if (name[0] && name[strlen(name) - 1] == '>')
-			name[strlen(name) - 1] = 0;
+		dom = domain(d->rcpt);
+		n = strlen(dom);
+		if (n > sizeof(name) - 1)
+			n = sizeof(name) - 1;
+		memcpy(name, dom, n);
+		if (n > 0 && name[n - 1] == '>')
+			n--;
+		name[n] = 0;
 		if ((h = table_get(&st->hosts, name, sizeof(*h), st->max_keys, &full)) == NULL)
 			continue;
 		for (j = i + 1; j < m->ndlvs; j++)
@@ -156,12 +173,9 @@ tracestat_msg(struct tracestat *st, const struct trace_msg *m)
 			h->last_t = d->t;
 			h->down = d->conn_failed
 			    || strstr(d->text, "delivery temporarily suspended") != NULL;
-			free(h->last_relay);
-			h->last_relay = trace_strndup(d->relay, strlen(d->relay));
-			if (strcmp(d->status, "sent") != 0) {
-				free(h->last_error);
-				h->last_error = trace_strndup(d->text, strlen(d->text));
-			}
+			setstr(&h->last_relay, d->relay);
+			if (strcmp(d->status, "sent") != 0)
+				setstr(&h->last_error, d->text);
 		}
 	}
 }
