@@ -267,7 +267,8 @@ bad_arg:
 				trace_tick(tr, r.last_t + (int64_t) (time(NULL) - last_wall));
 			continue;
 		}
-		last_wall = time(NULL);
+		if (follow)
+			last_wall = time(NULL);
 		if (l->t < 0 || l->ev == TL_BAD) {
 			bad++;
 			if (verbose)
