@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sysexits.h>
@@ -182,6 +183,41 @@ prepare_state_dir(const char *dir, bool chown_it, uid_t uid, gid_t gid)
 	if (chown_it && chown(dir, uid, gid) < 0)
 		log_fatal(EX_CANTCREAT, "state_dir %s: chown: %s", dir,
 			  strerror(errno));
+}
+
+/*
+ * raise_nofile - every SMTP session holds one descriptor, the MTA's
+ * connection to the milter socket. Short of descriptors libmilter
+ * neither logs nor refuses: its listener retries accept() at full CPU
+ * while the MTA's connections wait in the listen queue until the MTA's
+ * milter timeouts expire. Take the whole hard limit (no privilege
+ * needed) and log what we have, so the limit is never a silent one.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t	was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("open files limit: getrlimit: %s", strerror(errno));
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_warn("open files limit: cannot raise %llu to the hard "
+				 "limit %llu: %s", (unsigned long long) was,
+				 (unsigned long long) rl.rlim_max, strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		log_info("open files limit: unlimited (one per SMTP session)");
+	else
+		log_info("open files limit %llu (one per SMTP session)",
+			 (unsigned long long) rl.rlim_cur);
 }
 
 static void
@@ -376,6 +412,7 @@ main(int argc, char **argv)
 			strerror(errno));
 		return EX_CANTCREAT;
 	}
+	raise_nofile();
 	prepare_state_dir(conf->state_dir, user != NULL, uid, gid);
 	if (milter_open(conf->socket, conf->socket_mode, err, sizeof(err)) < 0) {
 		fprintf(stderr, "esmtpguard: %s\n", err);
