@@ -1,56 +1,192 @@
 #!/bin/bash
-# milter.sh - the milter alone, through t/bench/mdriver speaking the milter
-# protocol straight to the socket (no MTA): RSS and threads with HOLD
-# sessions held open after HELO, then messages/s and CPU per message over
-# BENCH_SESSIONS sessions, esmtpguard (shipped default policy, SPF off)
-# against t/bench/noop. Runs in t/e2e/lib.sh's private namespaces.
+# milter.sh - the milter alone: t/bench/mdriver speaks the milter protocol
+# straight to the socket (no MTA), esmtpguard (shipped default policy, SPF
+# off) against t/bench/noop (libmilter doing nothing: the floor). Prints:
 #
-# Environment: BENCH_HOLD="1 100 1000 5000" BENCH_MDRIVER_MSGS=20000
-#	BENCH_SESSIONS=20 BENCH_SIZE=2000
+#  1. memory: RSS and threads with HOLD sessions held open after HELO, on
+#     freshly started filters, holds in increasing order; KiB per session
+#     is (RSS(HOLD) - RSS(1)) / (HOLD - 1), and esmtpguard's cost beyond
+#     libmilter's is its KiB per session minus noop's;
+#  2. throughput: BENCH_MDRIVER_MSGS messages over BENCH_SESSIONS concurrent
+#     sessions, runs interleaved noop, esmtpguard, noop, ... (after one
+#     warm-up run each), medians of BENCH_RUNS: messages/s and the
+#     filter's CPU time (utime + stime of all its threads) per message;
+#  3. instructions per message under valgrind --tool=callgrind (counters
+#     zeroed after a warm-up, dumped after BENCH_CG_MSGS messages): the
+#     figure that does not depend on what else the 2 cores are doing;
+#     and esmtpguard's top functions, self cost.
+#
+# Runs in t/e2e/lib.sh's private namespaces. Environment (defaults):
+#	BENCH_HOLD="1 100 1000 5000" BENCH_MDRIVER_MSGS=20000 BENCH_SESSIONS=20
+#	BENCH_SIZE=2000 BENCH_RUNS=3 BENCH_CG_MSGS=2000 (0: no callgrind)
+#	BENCH_CG_TOP=12
+# A quick run: BENCH_HOLD="1 100" BENCH_MDRIVER_MSGS=2000 BENCH_RUNS=1 BENCH_CG_MSGS=0
 . "$(dirname "$0")/../e2e/lib.sh"
 
 : "${BENCH_HOLD:=1 100 1000 5000}" "${BENCH_MDRIVER_MSGS:=20000}"
-: "${BENCH_SESSIONS:=20}" "${BENCH_SIZE:=2000}"
+: "${BENCH_SESSIONS:=20}" "${BENCH_SIZE:=2000}" "${BENCH_RUNS:=3}"
+: "${BENCH_CG_MSGS:=2000}" "${BENCH_CG_TOP:=12}"
 NOOP_BIN=$top_builddir/t/bench/noop
 MDRIVER=$top_builddir/t/bench/mdriver
 NOOP_SOCK=$T/noop.sock
+NOOP_PID=
 for b in "$NOOP_BIN" "$MDRIVER"; do
 	[ -x "$b" ] || skip_all "$b not built (make bench builds it)"
 done
-# a thread and a socket per session: room for 5,000 of each
+# esmtpguard raises its own soft limit; noop, plain libmilter, does not
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 sed -n '/^sendergroup RELAY_SG/,$p' "$top_srcdir/conf/esmtpguard.conf" |
 	sed 's/verify = true/verify = false/' | eg_conf
-eg_start || { echo "Bail out! esmtpguard does not start"; exit 1; }
-"$NOOP_BIN" "unix:$NOOP_SOCK" 2>"$T/noop.stderr" &
-NOOP_PID=$!
-wait_for 10 test -S "$NOOP_SOCK" || { echo "Bail out! noop does not start"; exit 1; }
-trap 'kill $NOOP_PID 2>/dev/null; e2e_cleanup' EXIT
 
-printf '%-12s %8s %10s %8s %12s %10s %12s\n' filter sessions "RSS KiB" threads \
-	"KiB/session" msg/s "CPU us/msg"
-for name in noop esmtpguard; do
-	if [ $name = noop ]; then s=$NOOP_SOCK p=$NOOP_PID; else s=$SOCK p=$EG_PID; fi
-	base=
-	for h in $BENCH_HOLD; do
-		# the throughput part once, with the smallest hold
-		if [ -z "$base" ]; then
-			out=$("$MDRIVER" "$s" "$p" "$h" "$BENCH_SESSIONS" \
-			      "$BENCH_MDRIVER_MSGS" "$BENCH_SIZE") || diag "$name: mdriver failed"
-		else
-			out=$("$MDRIVER" "$s" "$p" "$h") || diag "$name: mdriver failed at $h"
+noop_start() {
+	rm -f "$NOOP_SOCK"
+	${1:+"$@"} "$NOOP_BIN" "unix:$NOOP_SOCK" 2>>"$T/noop.stderr" &
+	NOOP_PID=$!
+	wait_for 30 test -S "$NOOP_SOCK" || { echo "Bail out! noop does not start"; exit 1; }
+}
+noop_stop() {
+	[ -n "$NOOP_PID" ] || return 0
+	kill "$NOOP_PID" 2>/dev/null
+	wait "$NOOP_PID" 2>/dev/null
+	NOOP_PID=
+}
+# under callgrind: eg_start runs the binary itself, so start it here
+eg_start_cmd() {
+	rm -f "$EG_PIDFILE"
+	"$@" "$EG_BIN" -f -c "$EG_CONF" >>"$T/esmtpguard.stderr" 2>&1 &
+	EG_PID=$!
+	wait_for 30 eg_cg_ready || { echo "Bail out! esmtpguard does not start"; exit 1; }
+}
+eg_cg_ready() { [ -s "$EG_PIDFILE" ] && [ -S "$SOCK" ]; }
+eg_stop_cmd() {
+	kill "$EG_PID" 2>/dev/null
+	wait "$EG_PID" 2>/dev/null
+	EG_PID=
+}
+trap 'rc=$?; noop_stop; (exit $rc); e2e_cleanup' EXIT
+
+sock_of() { if [ "$1" = noop ]; then echo "$NOOP_SOCK"; else echo "$SOCK"; fi; }
+pid_of() { if [ "$1" = noop ]; then echo "$NOOP_PID"; else echo "$EG_PID"; fi; }
+# field NAME LINE - the value after NAME in an mdriver line
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
+	else if (NR % 2) print v[(NR + 1) / 2];
+	else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+failures=0
+
+eg_start || { echo "Bail out! esmtpguard does not start"; exit 1; }
+noop_start
+
+echo "milter alone: mdriver over the unix socket; esmtpguard with the shipped default"
+echo "policy (SPF off), noop = libmilter doing nothing; libmilter $(
+	dpkg-query -W -f='${Version}' libmilter1.0.1 2>/dev/null ||
+	"$EG_BIN" -V | sed -n 's/^libmilter //p')"
+echo
+# --- 1. memory ---------------------------------------------------------
+echo "RSS with N sessions held open after HELO (fresh filters, N increasing);"
+echo "KiB/session = (RSS(N) - RSS(1)) / (N - 1)"
+printf '%-9s | %12s %8s | %12s %8s | %10s %10s %10s\n' "sessions" \
+	"noop RSS KiB" threads "eg RSS KiB" threads "noop KiB/" \
+	"eg KiB/" "eg - noop"
+declare -A rss1
+for h in $BENCH_HOLD; do
+	line=
+	for name in noop esmtpguard; do
+		if ! out=$("$MDRIVER" "$(sock_of $name)" "$(pid_of $name)" "$h" \
+			2>"$T/mdriver.err"); then
+			failures=$((failures + 1))
+			diag "$name: holding $h sessions failed: $(cat "$T/mdriver.err")"
 		fi
-		set -- $out
-		rss=${4:-0} thr=${6:-0}
-		[ -z "$base" ] && base=$rss
-		awk -v n=$name -v h="$h" -v r="$rss" -v t="$thr" -v b="$base" \
-		    -v m="${10:-}" -v c="${12:-}" 'BEGIN {
-			printf "%-12s %8d %10d %8d %12s %10s %12s\n", n, h, r, t,
-			    (h > 1 ? sprintf("%.1f", (r - b) / (h - 1)) : "-"), m, c }'
-		sleep 1
+		rss=$(field rss_kb "$out") thr=$(field threads "$out")
+		[ -n "${rss1[$name]:-}" ] || rss1[$name]=$rss
+		line="$line ${rss:-0} ${thr:-0}"
+	done
+	# shellcheck disable=SC2086
+	set -- $line
+	awk -v h="$h" -v nr="$1" -v nt="$2" -v er="$3" -v et="$4" \
+	    -v nb="${rss1[noop]}" -v eb="${rss1[esmtpguard]}" 'BEGIN {
+		if (h > 1) {
+			n = (nr - nb) / (h - 1); e = (er - eb) / (h - 1)
+			ns = sprintf("%.2f", n); es = sprintf("%.2f", e)
+			ds = sprintf("%.2f", e - n)
+		} else
+			ns = es = ds = "-"
+		printf "%-9d | %12d %8d | %12d %8d | %10s %10s %10s\n", h, nr, nt, er, et, ns, es, ds }'
+done
+echo
+
+# --- 2. throughput -----------------------------------------------------
+run() {	# run NAME MSGS SESSIONS: one mdriver run, its line or nothing
+	local out
+	if ! out=$("$MDRIVER" "$(sock_of "$1")" "$(pid_of "$1")" 0 "$3" "$2" \
+		"$BENCH_SIZE" 2>"$T/mdriver.err"); then
+		failures=$((failures + 1))
+		diag "$1: $2 messages failed: $(cat "$T/mdriver.err")"
+		return 1
+	fi
+	echo "$out"
+}
+for name in noop esmtpguard; do
+	run $name $((BENCH_SESSIONS * 20)) "$BENCH_SESSIONS" >/dev/null
+done
+: >"$T/runs"
+for _ in $(seq "$BENCH_RUNS"); do
+	for name in noop esmtpguard; do
+		out=$(run $name "$BENCH_MDRIVER_MSGS" "$BENCH_SESSIONS") || continue
+		echo "$name $(field msg_per_s "$out") $(field cpu_us_per_msg "$out")" >>"$T/runs"
 	done
 done
-diag "KiB/session: (RSS with N held - RSS with the first) / (N - 1); it"
-diag "includes libmilter's thread per session (stack pages touched, context)"
+for name in noop esmtpguard; do
+	eval "mps_$name=\$(awk -v n=$name '\$1 == n { print \$2 }' \"\$T/runs\" | median)"
+	eval "cpu_$name=\$(awk -v n=$name '\$1 == n { print \$3 }' \"\$T/runs\" | median)"
+done
+nofile=$(awk '/^Max open files/ { print $4 }' "/proc/$EG_PID/limits")
+eg_alive=yes; alive "$EG_PID" || { eg_alive=no; failures=$((failures + 1)); }
 eg_stop
+noop_stop
+
+# --- 3. instructions (callgrind) ---------------------------------------
+ir_noop=- ir_esmtpguard=-
+if [ "$BENCH_CG_MSGS" -gt 0 ] && command -v valgrind >/dev/null &&
+   command -v callgrind_control >/dev/null; then
+	for name in noop esmtpguard; do
+		vg="valgrind --tool=callgrind --callgrind-out-file=$T/cg.$name.%p"
+		# shellcheck disable=SC2086
+		if [ $name = noop ]; then noop_start $vg; else eg_start_cmd $vg; fi
+		p=$(pid_of $name)
+		run $name 200 4 >/dev/null
+		callgrind_control -z "$p" >/dev/null 2>&1
+		if run $name "$BENCH_CG_MSGS" "$BENCH_SESSIONS" >/dev/null; then
+			callgrind_control -d "$p" >/dev/null 2>&1
+			f=$T/cg.$name.$p.1	# the first dump; zeroing dumps nothing
+			ir=$(awk '/^summary:/ { print $2 }' "$f" 2>/dev/null)
+			[ -n "$ir" ] && eval "ir_$name=$((ir / BENCH_CG_MSGS))"
+			[ $name = esmtpguard ] && cg_eg=$f
+		fi
+		if [ $name = noop ]; then noop_stop; else eg_stop_cmd; fi
+	done
+fi
+
+printf '%s messages of %s bytes over %s sessions, median of %s interleaved runs\n' \
+	"$BENCH_MDRIVER_MSGS" "$BENCH_SIZE" "$BENCH_SESSIONS" "$BENCH_RUNS"
+printf '%-24s | %10s | %10s | %14s\n' "" noop esmtpguard "esmtpguard/noop"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b != "-") printf "%.2f", b / a; else print "-" }'; }
+printf '%-24s | %10s | %10s | %14s\n' "messages/s" "$mps_noop" "$mps_esmtpguard" \
+	"$(ratio "$mps_noop" "$mps_esmtpguard")"
+printf '%-24s | %10s | %10s | %14s\n' "CPU us/message" "$cpu_noop" "$cpu_esmtpguard" \
+	"$(ratio "$cpu_noop" "$cpu_esmtpguard")"
+printf '%-24s | %10s | %10s | %14s\n' "instructions/message" "$ir_noop" \
+	"$ir_esmtpguard" "$(ratio "$ir_noop" "$ir_esmtpguard")"
+diag "goals: CPU/message esmtpguard/noop <= 1.1; KiB/session eg - noop <= 64"
+diag "instructions: callgrind, $BENCH_CG_MSGS messages after a warm-up, all threads"
+diag "esmtpguard's open files limit: $nofile; alive after the runs: $eg_alive"
+if [ -n "${cg_eg:-}" ] && command -v callgrind_annotate >/dev/null; then
+	diag "esmtpguard's top functions under callgrind (self, $BENCH_CG_MSGS messages):"
+	callgrind_annotate --inclusive=no "$cg_eg" 2>/dev/null |
+		awk '/^-+$/ { s++ } s >= 4 && /[0-9] \(/ && !/PROGRAM TOTALS/' |
+		head -n "$BENCH_CG_TOP" |
+		sed -E 's/ \[[^]]*\]$//; s#[^ ]*/(src/[a-z]+\.c)#\1#' |
+		while IFS= read -r l; do diag "  $l"; done
+fi
+[ "$failures" -eq 0 ] || { echo "Bail out! $failures mdriver runs failed"; exit 1; }
