@@ -358,11 +358,10 @@ msg_free(struct trace *tr, struct trace_msg *m)
 	trace_tq_remove(&tr->mq, &m->q);
 	if (m->mid != 0) {
 		n = (int) trace_u64str(key, m->mid);
-		if (tracemap_get(&tr->msgs, key, (size_t) n) == m)
-			(void) tracemap_del(&tr->msgs, key, (size_t) n);
+		tracemap_del_val(&tr->msgs, key, (size_t) n, m);
 	}
-	if (m->qid != NULL && tracemap_get(&tr->qids, m->qid, strlen(m->qid)) == m)
-		(void) tracemap_del(&tr->qids, m->qid, strlen(m->qid));
+	if (m->qid != NULL)
+		tracemap_del_val(&tr->qids, m->qid, strlen(m->qid), m);
 	if (m->conn) {
 		for (i = 0; i < m->conn->nopen; i++)
 			if (m->conn->msgs[i] == m)
@@ -473,8 +472,7 @@ conn_settle(struct trace *tr, struct trace_conn *c, enum trace_end end)
 		c->end = end;
 	trace_tq_remove(&tr->cq, &c->q);
 	n = (int) trace_u64str(key, c->icid);
-	if (tracemap_get(&tr->conns, key, (size_t) n) == c)
-		(void) tracemap_del(&tr->conns, key, (size_t) n);
+	tracemap_del_val(&tr->conns, key, (size_t) n, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (tr->cfirst == c)
@@ -511,11 +509,9 @@ smtpd_free(struct trace *tr, struct smtpd *s)
 	size_t	i;
 
 	trace_tq_remove(&tr->sq, &s->q);
-	if (tracemap_get(&tr->smtpds, s->key, strlen(s->key)) == s)
-		(void) tracemap_del(&tr->smtpds, s->key, strlen(s->key));
+	tracemap_del_val(&tr->smtpds, s->key, strlen(s->key), s);
 	for (i = 0; i < s->nqids; i++) {
-		if (tracemap_get(&tr->qsmtpd, s->qids[i], strlen(s->qids[i])) == s)
-			(void) tracemap_del(&tr->qsmtpd, s->qids[i], strlen(s->qids[i]));
+		tracemap_del_val(&tr->qsmtpd, s->qids[i], strlen(s->qids[i]), s);
 		free(s->qids[i]);
 	}
 	for (i = 0; i < s->nreplies && i < 4; i++)

@@ -207,8 +207,7 @@ tracedlv_dconn_use(struct trace *tr, struct dconn *d)
 
 	if (d->uses > 0) {
 		n = dconn_key(key, sizeof(key), d->relay, d->uses);
-		if (tracemap_get(&tr->dconns, key, n) == d)
-			(void) tracemap_del(&tr->dconns, key, n);
+		tracemap_del_val(&tr->dconns, key, n, d);
 	}
 	d->uses++;
 	n = dconn_key(key, sizeof(key), d->relay, d->uses);
@@ -233,8 +232,7 @@ tracedlv_dconn_close(struct trace *tr, struct dconn *d)
 	char	key[320];
 	size_t	n = dconn_key(key, sizeof(key), d->relay, d->uses);
 
-	if (tracemap_get(&tr->dconns, key, n) == d)
-		(void) tracemap_del(&tr->dconns, key, n);
+	tracemap_del_val(&tr->dconns, key, n, d);
 	trace_tq_remove(&tr->dq, &d->q);
 	if (tracedlv_esa_on(tr) && d->uses > 0)
 		tracedlv_esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);

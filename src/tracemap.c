@@ -20,9 +20,12 @@ struct tracemap_node {
 	struct tracemap_node *next;
 	void   *val;
 	uint32_t hash;
-	size_t	len;
+	uint32_t len;
 	char	key[];
 };
+
+/* a short key's node has this size whatever the key, so any spare fits */
+#define SHORT_KEY	(64 - sizeof(struct tracemap_node))
 
 _Noreturn void
 trace_nomem(void)
@@ -123,9 +126,15 @@ tracemap_put(struct tracemap *m, const char *key, size_t len, void *val)
 	}
 	if (m->n >= m->nb)
 		grow(m);
-	p = trace_alloc(sizeof(*p) + len + 1);
+	if (len < SHORT_KEY && m->spare != NULL) {
+		p = m->spare;
+		m->spare = p->next;
+	} else if ((p = malloc(sizeof(*p) + (len < SHORT_KEY ? SHORT_KEY : len + 1))) == NULL) {
+		trace_nomem();
+	}
 	memcpy(p->key, key, len);
-	p->len = len;
+	p->key[len] = 0;
+	p->len = (uint32_t) len;
 	p->hash = h;
 	p->val = val;
 	p->next = m->b[h & (m->nb - 1)];
@@ -134,28 +143,54 @@ tracemap_put(struct tracemap *m, const char *key, size_t len, void *val)
 	m->last = p;
 }
 
-void   *
-tracemap_del(struct tracemap *m, const char *key, size_t len)
+static void
+node_free(struct tracemap *m, struct tracemap_node *p)
+{
+	if (p->len < SHORT_KEY) {
+		p->next = m->spare;
+		m->spare = p;
+	} else {
+		free(p);
+	}
+}
+
+/* del - remove key; any value when val is NULL */
+static void *
+del(struct tracemap *m, const char *key, size_t len, const void *val)
 {
 	struct tracemap_node **pp, *p;
 	uint32_t h;
-	void   *val;
+	void   *v;
 
 	if (m->nb == 0)
 		return NULL;
 	h = hash(key, len);
 	for (pp = &m->b[h & (m->nb - 1)]; (p = *pp) != NULL; pp = &p->next) {
 		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0) {
+			if (val != NULL && p->val != val)
+				return NULL;
 			*pp = p->next;
-			val = p->val;
+			v = p->val;
 			if (m->last == p)
 				m->last = NULL;
-			free(p);
+			node_free(m, p);
 			m->n--;
-			return val;
+			return v;
 		}
 	}
 	return NULL;
+}
+
+void   *
+tracemap_del(struct tracemap *m, const char *key, size_t len)
+{
+	return del(m, key, len, NULL);
+}
+
+void
+tracemap_del_val(struct tracemap *m, const char *key, size_t len, const void *val)
+{
+	(void) del(m, key, len, val);
 }
 
 void
@@ -181,6 +216,10 @@ tracemap_free(struct tracemap *m)
 			next = p->next;
 			free(p);
 		}
+	}
+	for (p = m->spare; p != NULL; p = next) {
+		next = p->next;
+		free(p);
 	}
 	free(m->b);
 	memset(m, 0, sizeof(*m));

@@ -9,7 +9,10 @@
  *	they stand in the log line (no number conversion, no copy on a
  *	miss). Chained buckets, doubled when the table is full, so that a
  *	delete is cheap: records come and go all the time and the table
- *	must shrink back in use as they do.
+ *	must shrink back in use as they do. Nodes of short keys (all IDs,
+ *	most process keys) are kept for reuse when deleted, so the table
+ *	allocates only while it grows: at most as many as were ever in it
+ *	at once.
  *
  *	Keys are copied; values are the caller's. Not thread-safe.
  *	Allocation failure is fatal to esmtpguard-trace (tracemap_put calls
@@ -28,6 +31,7 @@ struct tracemap {
 	size_t	n;			/* entries */
 	struct tracemap_node *last;	/* the last found: log lines of one
 					 * record tend to come together */
+	struct tracemap_node *spare;	/* freed short-key nodes, for reuse */
 };
 
 /* tracemap_get - the value stored under key[0..len), or NULL */
@@ -38,6 +42,11 @@ void	tracemap_put(struct tracemap *m, const char *key, size_t len, void *val);
 
 /* tracemap_del - remove key; returns its value or NULL */
 void   *tracemap_del(struct tracemap *m, const char *key, size_t len);
+
+/* tracemap_del_val - remove key only while it still holds val (a record
+ * leaving the tables its key may since have been given to another) */
+void	tracemap_del_val(struct tracemap *m, const char *key, size_t len,
+			 const void *val);
 
 /* tracemap_walk - call fn for every entry (the table must not change) */
 void	tracemap_walk(const struct tracemap *m,
