@@ -21,6 +21,9 @@
 #include "tracepriv.h"
 
 static void msg_check(struct trace *, struct trace_msg *);
+static void dlv_pack(struct trace_msg *, struct trace_dlv *, const char *, size_t,
+		     const char *, size_t, const char *, size_t, const char *,
+		     size_t, const char *, size_t, const char *, size_t);
 static void conn_settle(struct trace *, struct trace_conn *, enum trace_end);
 
 /* --- deadline queues --------------------------------------------------- */
@@ -76,21 +79,105 @@ copy(char *buf, size_t size, struct tl_str s)
 	buf[n] = 0;
 }
 
-/* pack - n strings in one allocation (a record's fields that live and
- * die together: one malloc instead of n); out[0] owns the block.
- * A NULL string gives a NULL field. */
+/*
+ * A record's strings live in its arena (tracemap.h), which sits right
+ * after it in one block: a box. Freed boxes are kept for reuse, as many
+ * as were ever open at once, so records cost no malloc in the steady
+ * state. The text sizes hold a typical record's strings.
+ */
+#define MSG_TEXT	640
+#define CONN_TEXT	256
+
+struct msg_box {
+	struct trace_msg m;		/* first: a box is its record */
+	struct trace_arena ar;
+	char	text[MSG_TEXT];
+};
+
+struct conn_box {
+	struct trace_conn c;
+	struct trace_arena ar;
+	char	text[CONN_TEXT];
+};
+
+/* spare_get - a zeroed object from the spares or malloc (the first zero
+ * bytes zeroed: a box's text needs none) */
+static void *
+spare_get(void **spare, size_t size, size_t zero)
+{
+	void   *p = *spare;
+
+	if (p != NULL)
+		memcpy(spare, p, sizeof(void *));
+	else if ((p = malloc(size)) == NULL)
+		trace_nomem();
+	return memset(p, 0, zero);
+}
+
 static void
-pack(char **out[], const char *const *str, const size_t *len, size_t n)
+spare_put(void **spare, void *p)
+{
+	memcpy(p, spare, sizeof(void *));
+	*spare = p;
+}
+
+static void
+spare_free(void **spare)
+{
+	void   *p, *next;
+
+	for (p = *spare; p != NULL; p = next) {
+		memcpy(&next, p, sizeof(void *));
+		free(p);
+	}
+	*spare = NULL;
+}
+
+static struct trace_arena *
+msg_arena(struct trace_msg *m)
+{
+	return &((struct msg_box *) (void *) m)->ar;
+}
+
+static struct trace_arena *
+conn_arena(struct trace_conn *c)
+{
+	return &((struct conn_box *) (void *) c)->ar;
+}
+
+/* astr, acopy - a record's own copy, in its arena */
+static char *
+astr(struct trace_arena *a, struct tl_str s)
+{
+	return trace_arena_strndup(a, s.p, s.n);
+}
+
+static char *
+acopy(struct trace_arena *a, const char *s)
+{
+	return s ? trace_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+#define mstr(m, s)	astr(msg_arena(m), (s))
+#define mcopy(m, s)	acopy(msg_arena(m), (s))
+
+/* pack - n strings that belong together in one piece of an arena
+ * (a delivery, a rule hit). A NULL string gives a NULL field, except
+ * the first: an empty string. */
+static void
+pack(struct trace_arena *a, char **out[], const char *const *str,
+     const size_t *len, size_t n)
 {
 	size_t	i, total = 0;
 	char   *p;
 
 	for (i = 0; i < n; i++)
 		total += str[i] ? len[i] + 1 : 0;
-	p = trace_alloc(total + 2);
+	p = trace_arena_alloc(a, total + 1);
 	for (i = 0; i < n; i++) {
 		if (str[i] == NULL) {
-			/* the owner is never NULL: an empty string */
+			if (i == 0)
+				*p = 0;
 			*out[i] = i == 0 ? p++ : NULL;
 			continue;
 		}
@@ -106,13 +193,6 @@ set(char **dst, struct tl_str s)
 {
 	free(*dst);
 	*dst = dup(s);
-}
-
-static void
-setstr(char **dst, const char *s)
-{
-	free(*dst);
-	*dst = s ? trace_strndup(s, strlen(s)) : NULL;
 }
 
 static uint64_t
@@ -138,16 +218,6 @@ grow(void *arr, size_t n, size_t size)
 		return p;
 	}
 	return arr;
-}
-
-static void
-free_hits(struct trace_hit *h, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(h[i].policy);	/* the block of all five */
-	free(h);
 }
 
 /* trace_u64str - decimal digits of v, as a key (no printf on the hot path) */
@@ -255,7 +325,8 @@ conn_get(struct trace *tr, struct tl_str icid, int64_t t)
 
 	if (c != NULL)
 		return c;
-	c = trace_alloc(sizeof(*c));
+	c = spare_get(&tr->spare_conns, sizeof(struct conn_box), sizeof(struct conn_box));
+	trace_arena_init(conn_arena(c), ((struct conn_box *) (void *) c)->text, CONN_TEXT);
 	c->icid = num(icid);
 	c->t_open = c->t_close = t;
 	c->smtpd_pid = -1;
@@ -274,29 +345,21 @@ conn_get(struct trace *tr, struct tl_str icid, int64_t t)
 static void
 conn_unref(struct trace *tr, struct trace_conn *c)
 {
-	size_t	i;
-
-	(void) tr;
 	if (--c->refs > 0)
 		return;
-	free(c->iface);			/* owns addr and name */
-	free(c->verdict);		/* owns sg and entry */
-	free_hits(c->hits, c->nhits);
-	for (i = 0; i < c->nunknown && i < 4; i++)
-		free(c->unknown[i]);
-	for (i = 0; i < c->nreplies && i < 4; i++)
-		free(c->replies[i]);
-	free(c->end_after);
-	free(c->end_stats);
+	free(c->hits);
 	free(c->msgs);
-	free(c);
+	trace_arena_free(conn_arena(c));
+	spare_put(&tr->spare_conns, c);
 }
 
 static struct trace_msg *
 msg_new(struct trace *tr, uint64_t mid, int64_t t)
 {
-	struct trace_msg *m = trace_alloc(sizeof(*m));
+	struct trace_msg *m = spare_get(&tr->spare_msgs, sizeof(struct msg_box),
+					offsetof(struct msg_box, text));
 
+	trace_arena_init(msg_arena(m), ((struct msg_box *) (void *) m)->text, MSG_TEXT);
 	m->mid = mid;
 	m->t_start = m->t_last = t;
 	m->prev = tr->mlast;
@@ -368,32 +431,11 @@ msg_free(struct trace *tr, struct trace_msg *m)
 				m->conn->msgs[i] = NULL;
 		conn_unref(tr, m->conn);
 	}
-	free(m->from);
-	for (i = 0; i < m->nrcpts; i++)
-		free(m->rcpts[i].addr);
 	free(m->rcpts);
-	free(m->qid);
-	free(m->msgid);
-	free(m->subject);
-	free(m->spf_helo_id);
-	free(m->spf_helo);
-	free(m->spf_from_id);
-	free(m->spf_from);
-	free_hits(m->hits, m->nhits);
-	for (i = 0; i < m->nmime; i++)
-		free(m->mime[i]);
-	free(m->abort_logged);
-	free(m->abort);
-	free(m->pf_from);
-	free(m->pf_msgid);
-	free(m->reject);
-	free(m->notify_qid);
-	free(m->notify_kind);
-	free(m->orig_qid);
-	for (i = 0; i < m->ndlvs; i++)
-		free(m->dlvs[i].rcpt);	/* the block of all six */
+	free(m->hits);
 	free(m->dlvs);
-	free(m);
+	trace_arena_free(msg_arena(m));
+	spare_put(&tr->spare_msgs, m);
 }
 
 /* msg_emit - hand the record over and free it */
@@ -405,9 +447,9 @@ trace_msg_emit(struct trace *tr, struct trace_msg *m)
 		 * Postfix's own view settles "Receiving aborted" */
 		if (strcmp(m->abort_logged, "Receiving aborted") == 0 && m->conn
 		    && m->conn->end == TRACE_END_QUIT)
-			setstr(&m->abort, "Receiving aborted by sender");
+			m->abort = mcopy(m, "Receiving aborted by sender");
 		else
-			setstr(&m->abort, m->abort_logged);
+			m->abort = mcopy(m, m->abort_logged);
 	}
 	if (tr->sink.record && (m->mid != 0 || m->queued || m->reject))
 		tr->sink.record(m, tr->sink.arg);
@@ -494,10 +536,10 @@ conn_settle(struct trace *tr, struct trace_conn *c, enum trace_end end)
 }
 
 static void
-conn_add_reply(struct trace_conn *c, const char *text)
+conn_add_reply(struct trace_conn *c, const char *text, size_t len)
 {
 	if (c->nreplies < 4)
-		c->replies[c->nreplies] = trace_strndup(text, strlen(text));
+		c->replies[c->nreplies] = trace_arena_strndup(conn_arena(c), text, len);
 	c->nreplies++;
 }
 
@@ -530,11 +572,8 @@ smtpd_apply(struct trace *tr, struct smtpd *s)
 	struct trace_conn *c = s->conn;
 
 	c->end = s->end;
-	free(c->end_after);
-	free(c->end_stats);
-	c->end_after = s->after;	/* moved, not copied */
-	c->end_stats = s->stats;
-	s->after = s->stats = NULL;
+	c->end_after = acopy(conn_arena(c), s->after);
+	c->end_stats = acopy(conn_arena(c), s->stats);
 	if (c->closed)
 		conn_settle(tr, c, s->end);
 	smtpd_free(tr, s);
@@ -552,7 +591,7 @@ smtpd_link(struct trace *tr, struct smtpd *s, struct trace_conn *c)
 	c->refs++;
 	c->smtpd_pid = s->pid;
 	for (i = 0; i < s->nreplies && i < 4; i++)
-		conn_add_reply(c, s->replies[i]);
+		conn_add_reply(c, s->replies[i], strlen(s->replies[i]));
 	if (s->ended)
 		smtpd_apply(tr, s);
 }
@@ -697,7 +736,7 @@ qid_msg(struct trace *tr, struct tl_str qid, int64_t t, bool create)
 		return m;
 	}
 	m = msg_new(tr, 0, t);
-	m->qid = dup(qid);
+	m->qid = mstr(m, qid);
 	tracemap_put(&tr->qids, qid.p, qid.n, m);
 	return m;
 }
@@ -707,7 +746,7 @@ qid_msg(struct trace *tr, struct tl_str qid, int64_t t, bool create)
 static void
 merge(struct trace *tr, struct trace_msg *from, struct trace_msg *to)
 {
-#define TAKE(f) do { if (to->f == NULL) { to->f = from->f; from->f = NULL; } } while (0)
+#define TAKE(f) do { if (to->f == NULL) to->f = mcopy(to, from->f); } while (0)
 	size_t	i;
 
 	TAKE(pf_from);
@@ -722,15 +761,17 @@ merge(struct trace *tr, struct trace_msg *from, struct trace_msg *to)
 	to->removed = to->removed || from->removed;
 	to->expired = to->expired || from->expired;
 	for (i = 0; i < from->ndlvs; i++) {
+		struct trace_dlv *d = &from->dlvs[i], *e;
+
 		to->dlvs = grow(to->dlvs, to->ndlvs, sizeof(*to->dlvs));
-		to->dlvs[to->ndlvs++] = from->dlvs[i];
+		e = &to->dlvs[to->ndlvs++];
+		*e = *d;
+		dlv_pack(to, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
+			 d->daemon, strlen(d->daemon), d->dsn, strlen(d->dsn),
+			 d->status, strlen(d->status), d->text, strlen(d->text));
 	}
-	free(from->dlvs);
-	from->dlvs = NULL;
-	from->ndlvs = 0;
 	/* msg_free must not remove the MID's entry under this queue ID */
 	tracemap_del(&tr->qids, from->qid, strlen(from->qid));
-	free(from->qid);
 	from->qid = NULL;
 	msg_free(tr, from);
 }
@@ -742,7 +783,7 @@ on_qid(struct trace *tr, struct trace_msg *m, const struct traceline *l)
 	struct smtpd *s;
 
 	if (m->qid == NULL)
-		m->qid = dup(l->qid);
+		m->qid = mstr(m, l->qid);
 	if (old != NULL && old != m)
 		merge(tr, old, m);
 	tracemap_put(&tr->qids, l->qid.p, l->qid.n, m);
@@ -765,12 +806,13 @@ rid_of(struct trace_msg *m, struct tl_str to, struct tl_str orig)
 	}
 	m->rcpts = grow(m->rcpts, m->nrcpts, sizeof(*m->rcpts));
 	m->rcpts[m->nrcpts].rid = (long) m->nrcpts;
-	m->rcpts[m->nrcpts].addr = dup(orig.n ? orig : to);
+	m->rcpts[m->nrcpts].addr = mstr(m, orig.n ? orig : to);
 	return (long) m->nrcpts++;
 }
 
 static void
-add_hit(struct trace_hit **hits, size_t *n, const struct traceline *l, uint64_t mid)
+add_hit(struct trace_arena *a, struct trace_hit **hits, size_t *n,
+	const struct traceline *l, uint64_t mid)
 {
 	struct trace_hit *h;
 
@@ -784,21 +826,22 @@ add_hit(struct trace_hit **hits, size_t *n, const struct traceline *l, uint64_t 
 				     l->value.n ? l->value.p : NULL, l->action.p};
 		const size_t len[] = {l->policy.n, l->rule.n, l->gt.n, l->value.n, l->action.n};
 
-		pack(out, str, len, 5);
+		pack(a, out, str, len, 5);
 	}
 }
 
-/* dlv_pack - a delivery's six strings in one block (rcpt owns it) */
+/* dlv_pack - a delivery's six strings, in m's arena */
 static void
-dlv_pack(struct trace_dlv *d, const char *rcpt, size_t rl, const char *relay,
-	 size_t yl, const char *daemon, size_t dl, const char *dsn, size_t sl,
-	 const char *status, size_t tl, const char *text, size_t xl)
+dlv_pack(struct trace_msg *m, struct trace_dlv *d, const char *rcpt, size_t rl,
+	 const char *relay, size_t yl, const char *daemon, size_t dl,
+	 const char *dsn, size_t sl, const char *status, size_t tl,
+	 const char *text, size_t xl)
 {
 	char  **out[] = {&d->rcpt, &d->relay, &d->daemon, &d->dsn, &d->status, &d->text};
 	const char *str[] = {rcpt, relay, daemon, dsn, status, text};
 	const size_t len[] = {rl, yl, dl, sl, tl, xl};
 
-	pack(out, str, len, 6);
+	pack(msg_arena(m), out, str, len, 6);
 }
 
 static struct trace_dlv *
@@ -813,7 +856,7 @@ add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
 	d->t = l->t;
 	d->dcid = dcid;
 	d->rid = rid;
-	dlv_pack(d, l->addr.p, l->addr.n, l->relay.p, l->relay.n, l->daemon.p,
+	dlv_pack(m, d, l->addr.p, l->addr.n, l->relay.p, l->relay.n, l->daemon.p,
 		 l->daemon.n, l->dsn.p, l->dsn.n, status, strlen(status), l->value.p,
 		 l->value.n);
 	return d;
@@ -965,7 +1008,7 @@ on_expired(struct trace *tr, const struct traceline *l)
 		memset(e, 0, sizeof(*e));
 		e->t = l->t;
 		e->rid = d->rid;
-		dlv_pack(e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
+		dlv_pack(m, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
 			 "qmgr", 4, "5.4.7", 5, "expired", 7, d->text, strlen(d->text));
 		if (tracedlv_esa_on(tr)) {
 			char	code[4];
@@ -1088,31 +1131,29 @@ guard_line(struct trace *tr, const struct traceline *l)
 	case TL_G_NEW:
 		c = conn_get(tr, l->icid, l->t);
 		c->t_open = l->t;
-		free(c->iface);		/* the block of all three */
 		{
 			char  **out[] = {&c->iface, &c->addr, &c->name};
 			const char *str[] = {l->iface.p, l->addr.p, l->name.p};
 			const size_t len[] = {l->iface.n, l->addr.n, l->name.n};
 
-			pack(out, str, len, 3);
+			pack(conn_arena(c), out, str, len, 3);
 		}
 		c->verified = l->verified;
 		break;
 	case TL_G_HAT:
 		c = conn_get(tr, l->icid, l->t);
-		free(c->verdict);	/* the block of all three */
 		{
 			char  **out[] = {&c->verdict, &c->sg, &c->entry};
 			const char *str[] = {l->value.p, l->sg.p, l->entry.p};
 			const size_t len[] = {l->value.n, l->sg.n, l->entry.n};
 
-			pack(out, str, len, 3);
+			pack(conn_arena(c), out, str, len, 3);
 		}
 		break;
 	case TL_G_UNKNOWN:
 		c = conn_get(tr, l->icid, l->t);
 		if (c->nunknown < 4)
-			c->unknown[c->nunknown] = dup(l->value);
+			c->unknown[c->nunknown] = astr(conn_arena(c), l->value);
 		c->nunknown++;
 		break;
 	case TL_G_LOST:
@@ -1127,10 +1168,10 @@ guard_line(struct trace *tr, const struct traceline *l)
 		if (l->mid.n) {
 			m = msg_get(tr, l->mid, l->t);
 			msg_attach(tr, m, l->icid, l->t);
-			add_hit(&m->hits, &m->nhits, l, m->mid);
+			add_hit(msg_arena(m), &m->hits, &m->nhits, l, m->mid);
 		} else {
 			c = conn_get(tr, l->icid, l->t);
-			add_hit(&c->hits, &c->nhits, l, 0);
+			add_hit(conn_arena(c), &c->hits, &c->nhits, l, 0);
 		}
 		break;
 	case TL_G_START:
@@ -1141,14 +1182,14 @@ guard_line(struct trace *tr, const struct traceline *l)
 	case TL_G_FROM:
 		m = msg_get(tr, l->mid, l->t);
 		msg_attach(tr, m, l->icid, l->t);
-		set(&m->from, l->addr);
+		m->from = mstr(m, l->addr);
 		break;
 	case TL_G_RCPT:
 		m = msg_get(tr, l->mid, l->t);
 		msg_attach(tr, m, l->icid, l->t);
 		m->rcpts = grow(m->rcpts, m->nrcpts, sizeof(*m->rcpts));
 		m->rcpts[m->nrcpts].rid = (long) num(l->rid);
-		m->rcpts[m->nrcpts++].addr = dup(l->addr);
+		m->rcpts[m->nrcpts++].addr = mstr(m, l->addr);
 		break;
 	case TL_G_QID:
 		m = msg_get(tr, l->mid, l->t);
@@ -1156,10 +1197,12 @@ guard_line(struct trace *tr, const struct traceline *l)
 		on_qid(tr, m, l);
 		break;
 	case TL_G_MSGID:
-		set(&msg_get(tr, l->mid, l->t)->msgid, l->value);
+		m = msg_get(tr, l->mid, l->t);
+		m->msgid = mstr(m, l->value);
 		break;
 	case TL_G_SUBJECT:
-		set(&msg_get(tr, l->mid, l->t)->subject, l->value);
+		m = msg_get(tr, l->mid, l->t);
+		m->subject = mstr(m, l->value);
 		break;
 	case TL_G_READY:
 		msg_get(tr, l->mid, l->t)->size = l->num;
@@ -1167,22 +1210,22 @@ guard_line(struct trace *tr, const struct traceline *l)
 	case TL_G_SPF:
 		m = msg_get(tr, l->mid, l->t);
 		if (tl_eq(l->name, "helo")) {
-			set(&m->spf_helo_id, l->addr);
-			set(&m->spf_helo, l->value);
+			m->spf_helo_id = mstr(m, l->addr);
+			m->spf_helo = mstr(m, l->value);
 		} else {
-			set(&m->spf_from_id, l->addr);
-			set(&m->spf_from, l->value);
+			m->spf_from_id = mstr(m, l->addr);
+			m->spf_from = mstr(m, l->value);
 		}
 		break;
 	case TL_G_MIME:
 		m = msg_get(tr, l->mid, l->t);
 		msg_attach(tr, m, l->icid, l->t);
 		if (m->nmime < 4)
-			m->mime[m->nmime++] = dup(l->value);
+			m->mime[m->nmime++] = mstr(m, l->value);
 		break;
 	case TL_G_ABORTED:
 		m = msg_get(tr, l->mid, l->t);
-		set(&m->abort_logged, l->value);
+		m->abort_logged = mstr(m, l->value);
 		m->state = TRACE_MSG_ABORTED;
 		break;
 	case TL_G_FINISHED:
@@ -1239,7 +1282,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 	case TL_P_REJECT:
 		m = l->qid.n ? qid_msg(tr, l->qid, l->t, false) : NULL;
 		if (m != NULL)
-			set(&m->reject, l->value);
+			m->reject = mstr(m, l->value);
 		s = tl_eq(l->daemon, "smtpd") ? smtpd_get(tr, l, true) : NULL;
 		c = NULL;
 		if (icid_in(l->value, &icid))
@@ -1249,28 +1292,25 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		if (s != NULL && c != NULL)
 			smtpd_link(tr, s, c);
 		if (c != NULL) {
-			char   *v = dup(l->value);
-
-			conn_add_reply(c, v);
-			free(v);
+			conn_add_reply(c, l->value.p, l->value.n);
 		} else if (s != NULL && s->nreplies < 4) {
 			s->replies[s->nreplies++] = dup(l->value);
 		}
 		break;
 	case TL_P_MSGID:
 		m = qid_msg(tr, l->qid, l->t, true);
-		set(&m->pf_msgid, l->value);
+		m->pf_msgid = mstr(m, l->value);
 		msg_check(tr, m);
 		break;
 	case TL_P_PICKUP:
 		m = qid_msg(tr, l->qid, l->t, true);
 		if (l->addr.n)
-			set(&m->pf_from, l->addr);
+			m->pf_from = mstr(m, l->addr);
 		msg_check(tr, m);
 		break;
 	case TL_P_QFROM:
 		m = qid_msg(tr, l->qid, l->t, true);
-		set(&m->pf_from, l->addr);
+		m->pf_from = mstr(m, l->addr);
 		m->pf_size = l->num;
 		if (!m->queued && m->mid != 0 && tracedlv_esa_on(tr))
 			tracedlv_esa_printf(tr, l->t, "MID %" PRIu64 " queued for delivery", m->mid);
@@ -1288,12 +1328,12 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		break;
 	case TL_P_NOTIFY:
 		m = qid_msg(tr, l->qid, l->t, true);
-		set(&m->notify_qid, l->name);
-		set(&m->notify_kind, l->value);
+		m->notify_qid = mstr(m, l->name);
+		m->notify_kind = mstr(m, l->value);
 		{
 			struct trace_msg *n = qid_msg(tr, l->name, l->t, true);
 
-			set(&n->orig_qid, l->qid);
+			n->orig_qid = mstr(n, l->qid);
 			msg_check(tr, n);
 		}
 		break;
@@ -1441,5 +1481,7 @@ trace_free(struct trace *tr)
 	tracemap_free(&tr->msgs);
 	tracemap_free(&tr->qids);
 	strbuf_free(&tr->esa);
+	spare_free(&tr->spare_msgs);
+	spare_free(&tr->spare_conns);
 	free(tr);
 }

@@ -59,6 +59,61 @@ trace_strndup(const char *s, size_t n)
 	return p;
 }
 
+void
+trace_arena_init(struct trace_arena *a, char *buf, size_t size)
+{
+	a->p = buf;
+	a->left = size;
+	a->more = NULL;
+}
+
+char   *
+trace_arena_alloc(struct trace_arena *a, size_t n)
+{
+	char   *p;
+
+	if (n > a->left) {
+		/* a block of its own for a long string, else a 1 KB block;
+		 * the rest of the current block is given up */
+		size_t	size = sizeof(void *) + (n > 1024 ? n : 1024);
+		char   *b = malloc(size);
+
+		if (b == NULL)
+			trace_nomem();
+		memcpy(b, &a->more, sizeof(void *));
+		a->more = b;
+		a->p = b + sizeof(void *);
+		a->left = size - sizeof(void *);
+	}
+	p = a->p;
+	a->p += n;
+	a->left -= n;
+	return p;
+}
+
+char   *
+trace_arena_strndup(struct trace_arena *a, const char *s, size_t n)
+{
+	char   *p = trace_arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+void
+trace_arena_free(struct trace_arena *a)
+{
+	void   *b, *next;
+
+	for (b = a->more; b != NULL; b = next) {
+		memcpy(&next, b, sizeof(void *));
+		free(b);
+	}
+	a->more = NULL;
+	a->left = 0;
+}
+
 static uint32_t
 hash(const char *key, size_t len)
 {

@@ -56,6 +56,32 @@ void	tracemap_walk(const struct tracemap *m,
 /* tracemap_free - release the table (not the values) */
 void	tracemap_free(struct tracemap *m);
 
+/*
+ * An arena: the strings of one record, which live and die with it. Taking
+ * one is a pointer bump, and they are all freed at once with the record
+ * (trace_arena_free), so a record costs no malloc per string. A string
+ * replaced (a field logged again) stays in the arena until the record
+ * goes: a record's arena grows with its own lines, as its lists do.
+ * The first block is the caller's (inline in the record).
+ */
+struct trace_arena {
+	char   *p;			/* free space in the current block */
+	size_t	left;
+	void   *more;			/* the blocks taken beyond the first */
+};
+
+/* trace_arena_init - buf[0..size) is the first block */
+void	trace_arena_init(struct trace_arena *a, char *buf, size_t size);
+
+/* trace_arena_alloc - n bytes, not initialised, no alignment (text only) */
+char   *trace_arena_alloc(struct trace_arena *a, size_t n);
+
+/* trace_arena_strndup - a NUL-terminated copy of s[0..n) */
+char   *trace_arena_strndup(struct trace_arena *a, const char *s, size_t n);
+
+/* trace_arena_free - every block but the first */
+void	trace_arena_free(struct trace_arena *a);
+
 /* trace_nomem - report out of memory and exit (esmtpguard-trace only) */
 _Noreturn void trace_nomem(void);
 

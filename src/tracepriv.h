@@ -115,6 +115,7 @@ struct trace {
 	struct dproc *pend_all;		/* ESA transactions to write */
 	int64_t	swept;			/* last sweep of idle processes */
 	struct strbuf esa;
+	void   *spare_msgs, *spare_conns;	/* freed records, for reuse */
 };
 
 /* trace.c */
