@@ -19,7 +19,7 @@
 
 typedef void conftext_report_fn(void *arg, int line, const char *msg);
 
-void	conftext_blank_comments(char *text);
+void	conftext_blank_comments(char *s);
 void	conftext_duplicates(const char *text, conftext_report_fn *fn, void *arg);
 
 #endif

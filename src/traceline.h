@@ -115,7 +115,7 @@ enum tl_ev traceline_parse(struct traceline *l, const char *line, size_t len,
 			   struct traceline_year *y);
 
 /* traceline_time - seconds from y-m-d H:M:S (proleptic Gregorian) */
-int64_t	traceline_time(int year, int mon, int mday, int h, int m, int s);
+int64_t	traceline_time(int y, int m, int d, int hh, int mm, int ss);
 
 /* traceline_civil - the date of a time */
 void	traceline_civil(int64_t t, int *year, int *mon, int *mday);
