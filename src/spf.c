@@ -266,6 +266,7 @@ answer_rr(SPF_dns_rr_t *out, int i, const ns_msg *msg, const ns_rr *rr)
 	const unsigned char *rdata = ns_rr_rdata(*rr);
 	size_t	rdlen = ns_rr_rdlen(*rr);
 	char	name[NS_MAXDNAME];
+	size_t	nlen;
 	const unsigned char *eom = ns_msg_base(*msg) + ns_msg_size(*msg);
 
 	switch (out->rr_type) {
@@ -285,11 +286,12 @@ answer_rr(SPF_dns_rr_t *out, int i, const ns_msg *msg, const ns_rr *rr)
 			rdata += 2;		/* the preference */
 		}
 		if (ns_name_uncompress(ns_msg_base(*msg), eom, rdata, name,
-				       sizeof(name)) < 0
-		    || SPF_dns_rr_buf_realloc(out, i, strlen(name) + 1)
-		    != SPF_E_SUCCESS)
+				       sizeof(name)) < 0)
 			return false;
-		strcpy(out->rr[i]->ptr, name);	/* mx and ptr share it */
+		nlen = strlen(name) + 1;
+		if (SPF_dns_rr_buf_realloc(out, i, nlen) != SPF_E_SUCCESS)
+			return false;
+		memcpy(out->rr[i]->ptr, name, nlen);	/* mx and ptr share it */
 		return true;
 	case ns_t_txt:
 	case ns_t_spf:

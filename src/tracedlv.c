@@ -52,7 +52,7 @@ tracedlv_reply_split(const char *text, char code[4], const char **rtext, size_t 
 	const char *p = text, *q;
 	size_t	n;
 
-	strcpy(code, "000");
+	memcpy(code, "000", 4);
 	if ((q = strstr(p, " said: ")) != NULL)
 		p = q + 7;
 	if (p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9'

@@ -555,8 +555,9 @@ traceout_esa(FILE *fp, int64_t t, const char *text, size_t len)
 
 	if (t != last) {
 		traceout_time(ts, sizeof(ts) - 7, t, false);
-		strcat(ts, " Info: ");
 		tslen = strlen(ts);
+		memcpy(ts + tslen, " Info: ", 8);
+		tslen += 7;
 		last = t;
 	}
 	fwrite(ts, 1, tslen, fp);
