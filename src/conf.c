@@ -819,7 +819,7 @@ out:
 	if (cfg)
 		cfg_free(cfg);
 	if (fp)
-		fclose(fp);
+		(void) fclose(fp);	/* read only: nothing to lose */
 	cur_load = NULL;
 	pthread_mutex_unlock(&parse_lock);
 	free(ld.notes);
@@ -857,13 +857,13 @@ conf_load(const char *path, conf_error_fn *err, void *arg)
 		report(&ld, path, 0, "read error: %s", strerror(errno));
 		goto fail;
 	}
-	fclose(fp);
+	(void) fclose(fp);		/* read only: nothing to lose */
 	conf = conf_parse(text, len, path, err, arg);
 	free(text);
 	return conf;
 
 fail:
-	fclose(fp);
+	(void) fclose(fp);
 	free(text);
 	return NULL;
 }
@@ -994,9 +994,10 @@ conf_ierr_name(enum conf_ierr e)
 	return ierr_names[e];
 }
 
-/* walk_opts - every option below opts, with its section path */
+/* walk_opts - every option below opts, with its section path; it
+ * recurses as deep as the static option table nests sections (two) */
 
-static void
+static void	/* NOLINTNEXTLINE(misc-no-recursion): bounded, see above */
 walk_opts(const cfg_opt_t *opts, const char *section,
 	  void (*fn)(const char *, const char *, void *), void *arg)
 {

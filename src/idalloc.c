@@ -74,7 +74,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 
 	if (errlen > 0) {
 		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
+		(void) vsnprintf(err, errlen, fmt, ap);	/* cut to fit: fine */
 		va_end(ap);
 	}
 	return (-1);

@@ -117,7 +117,7 @@ log_format(const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0 || (buf = malloc((size_t) n + 1)) == NULL)
 		return NULL;
-	vsnprintf(buf, (size_t) n + 1, fmt, ap);
+	(void) vsnprintf(buf, (size_t) n + 1, fmt, ap);	/* measured above */
 	return buf;
 }
 

@@ -255,10 +255,10 @@ bad_arg:
 	sink.arg = &r;
 	tr = trace_new(&sink, (int64_t) window, (size_t) max_open);
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	(void) signal(SIGINT, on_signal);
+	(void) signal(SIGTERM, on_signal);
 	if (follow)
-		setvbuf(stdout, NULL, _IOLBF, 0);
+		(void) setvbuf(stdout, NULL, _IOLBF, 0);
 	while (!stop && (rc = tracein_next(in, &l, &name, &lineno)) != -1) {
 		if (rc == 0) {
 			/* following and idle: the log's clock moves on with the
