@@ -150,11 +150,11 @@ int
 traceline_mon(const char *p)
 {
 	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	int	i;
+	size_t	i;
 
 	for (i = 0; i < 12; i++)
 		if (memcmp(names + 3 * i, p, 3) == 0)
-			return i + 1;
+			return (int) i + 1;
 	return 0;
 }
 
@@ -169,7 +169,7 @@ traceline_time(int y, int m, int d, int hh, int mm, int ss)
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	int64_t days = era * 146097 + doe - 719468;
 
-	return days * 86400 + hh * 3600 + mm * 60 + ss;
+	return days * 86400 + (int64_t) hh * 3600 + (int64_t) mm * 60 + ss;
 }
 
 void
