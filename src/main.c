@@ -410,12 +410,14 @@ main(int argc, char **argv)
 	if (log_set_file(conf->log_file) < 0) {
 		fprintf(stderr, "esmtpguard: log_file %s: %s\n", conf->log_file,
 			strerror(errno));
+		free(user);
 		return EX_CANTCREAT;
 	}
 	raise_nofile();
 	prepare_state_dir(conf->state_dir, user != NULL, uid, gid);
 	if (milter_open(conf->socket, conf->socket_mode, err, sizeof(err)) < 0) {
 		fprintf(stderr, "esmtpguard: %s\n", err);
+		free(user);
 		return EX_CANTCREAT;
 	}
 	/* copies: a reload may free the snapshot these came from */
