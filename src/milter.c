@@ -185,7 +185,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
-static sfsistat
+static sfsistat	/* NOLINTNEXTLINE(readability-non-const-parameter): libmilter's type */
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct session_conn c;
@@ -200,7 +200,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	if (sa != NULL && sa->sa_family == AF_INET
 	    && inet_ntop(AF_INET, &((struct sockaddr_in *) sa)->sin_addr,
 			 addr, sizeof(addr)) != NULL)
-		c.client_addr = addr;
+		c.client_addr = addr;	/* NOLINT(bugprone-branch-clone): v4, v6 */
 	else if (sa != NULL && sa->sa_family == AF_INET6
 	    && inet_ntop(AF_INET6, &((struct sockaddr_in6 *) sa)->sin6_addr,
 			 addr, sizeof(addr)) != NULL)
@@ -467,7 +467,7 @@ milter_version(void)
  * takes libmilter's thread out of the race: it sleeps here for good and
  * main.c's signal thread alone decides, stopping through smfi_stop().
  */
-int
+int	/* NOLINTNEXTLINE(readability-non-const-parameter): libc's prototype */
 sigwait(const sigset_t *set, int *sig)
 {
 	(void) set;

@@ -247,9 +247,12 @@ line_boundary(struct mime_scan *m, const unsigned char *p,
 	return (skip_line(m, p + 2, boundary_apply(m, i, close)));
 }
 
-/* gather - more of a line cut by the chunk end; decide when enough */
+/* gather - more of a line cut by the chunk end; decide when enough.
+ * A gathered header line is scanned again through scan() with nocheck
+ * set, so it never reaches line_boundary() and gather() again: the
+ * recursion is two calls deep at most. */
 
-static const unsigned char *
+static const unsigned char *	/* NOLINTNEXTLINE(misc-no-recursion): see above */
 gather(struct mime_scan *m, const unsigned char *p, const unsigned char *end)
 {
 	unsigned char line[sizeof(m->lbuf)];
@@ -408,7 +411,7 @@ body_skip(struct mime_scan *m, const unsigned char *p,
 
 /* scan - the line scanner over p[0..end) */
 
-static void
+static void	/* NOLINTNEXTLINE(misc-no-recursion): two deep, see gather() */
 scan(struct mime_scan *m, const unsigned char *p, const unsigned char *end)
 {
 	const unsigned char *q;

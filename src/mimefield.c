@@ -166,7 +166,7 @@ ew_step(struct mimefield *f, int c)
 		if (c == '?')
 			f->ew = EW_END;
 		else if (c <= 0x20 || c >= 0x7f)
-			return (false);
+			return (false);	/* NOLINT(bugprone-branch-clone): reads best */
 		else if (f->ewq) {
 			if (c == '=')
 				f->ew = EW_QH1;

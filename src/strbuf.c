@@ -106,6 +106,7 @@ strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	 * never leaves half a line behind.
 	 */
 	va_copy(aq, ap);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd */
 	n = vsnprintf(probe, sizeof(probe), fmt, aq);
 	va_end(aq);
 	if (n < 0)

@@ -491,6 +491,7 @@ msg_check(struct trace *tr, struct trace_msg *m)
 	if (m->mid == 0 && m->removed)
 		trace_tq_push(&tr->mq, &m->q, tr->now + LINK_GRACE);
 	else if (m->mid != 0 && m->conn == NULL && m->state != TRACE_MSG_OPEN)
+		/* NOLINTNEXTLINE(bugprone-branch-clone): two reasons to wait */
 		trace_tq_push(&tr->mq, &m->q, tr->now + tr->window);
 	else if (!m->queued && (m->mid == 0 || m->state == TRACE_MSG_DONE))
 		trace_tq_push(&tr->mq, &m->q, tr->now + tr->window);
@@ -922,6 +923,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 		if (tracedlv_conn_target(vbuf, target, sizeof(target), &why)) {
 			failed = true;
 			if (same && p->cerr_dcid != 0)
+				/* NOLINTNEXTLINE(bugprone-branch-clone): two ways to match */
 				dcid = p->cerr_dcid;
 			else if (p->cerr_dcid != 0 && p->cerr_target != NULL
 				 && strcmp(p->cerr_target, target) == 0

@@ -193,6 +193,7 @@ dconn_key(char *buf, size_t size, const char *relay, uint64_t uses)
 
 	if (n > size - 24)
 		n = size - 24;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): '\1' and a number follow */
 	memcpy(buf, relay, n);
 	buf[n] = '\1';
 	return n + 1 + trace_u64str(buf + n + 1, uses);

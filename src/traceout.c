@@ -132,6 +132,7 @@ traceout_parse_time(const char *s, int64_t *out)
 	int	y, mo, d, h = 0, mi = 0, se = 0, n = 0;
 	char	sep;
 
+	/* NOLINTNEXTLINE(cert-err34-c): %4d, %2d cannot overflow an int */
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
 		return -1;
 	s += n;
@@ -139,11 +140,13 @@ traceout_parse_time(const char *s, int64_t *out)
 		sep = *s++;
 		(void) sep;
 		n = 0;
+		/* NOLINTNEXTLINE(cert-err34-c): %2d cannot overflow */
 		if (sscanf(s, "%2d:%2d%n", &h, &mi, &n) != 2)
 			return -1;
 		s += n;
 		if (*s == ':') {
 			n = 0;
+			/* NOLINTNEXTLINE(cert-err34-c): %2d cannot overflow */
 			if (sscanf(s + 1, "%2d%n", &se, &n) != 1)
 				return -1;
 			s += 1 + n;
