@@ -72,7 +72,10 @@ measure_declared_size(char *const *argv)
 	const char *p;
 	size_t	i;
 
-	for (i = 1; argv != NULL && argv[i] != NULL; i++) {
+	/* no address, no parameters: argv[1] is past the end */
+	if (argv == NULL || argv[0] == NULL)
+		return 0;
+	for (i = 1; argv[i] != NULL; i++) {
 		if (strncasecmp(argv[i], "SIZE=", 5) != 0)
 			continue;
 		for (n = 0, p = argv[i] + 5; *p >= '0' && *p <= '9'; p++) {

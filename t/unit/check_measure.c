@@ -53,6 +53,17 @@ START_TEST(declared_sizes)
 }
 END_TEST
 
+/* found by fuzz_measure: MAIL without arguments (session_mail takes
+ * argv[0] NULL as "<>") made it read the argument after the terminator */
+START_TEST(declared_size_empty_argv)
+{
+	char   *empty[] = {NULL, "SIZE=99", NULL};
+
+	ck_assert_uint_eq(measure_declared_size(empty), 0);
+	ck_assert_uint_eq(measure_declared_size(NULL), 0);
+}
+END_TEST
+
 START_TEST(asa_commands)
 {
 	ck_assert(measure_asa_command("HELP"));
@@ -93,6 +104,7 @@ suite(void)
 	tcase_add_test(tc, command_lines);
 	tcase_add_test(tc, addresses_and_pipes);
 	tcase_add_test(tc, declared_sizes);
+	tcase_add_test(tc, declared_size_empty_argv);
 	tcase_add_test(tc, asa_commands);
 	tcase_add_test(tc, header_fields);
 	suite_add_tcase(s, tc);
