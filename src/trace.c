@@ -780,9 +780,16 @@ merge(struct trace *tr, struct trace_msg *from, struct trace_msg *to)
 static void
 on_qid(struct trace *tr, struct trace_msg *m, const struct traceline *l)
 {
-	struct trace_msg *old = tracemap_get(&tr->qids, l->qid.p, l->qid.n);
+	struct trace_msg *old;
 	struct smtpd *s;
 
+	/* One queue ID per message: a second one for the same MID (two
+	 * esmtpguards numbering alike into one log, a lost state_dir) is
+	 * another message. Mapping it here would leave the map pointing at
+	 * this record after msg_free, which removes m->qid only. */
+	if (m->qid != NULL && !tl_eq(l->qid, m->qid))
+		return;
+	old = tracemap_get(&tr->qids, l->qid.p, l->qid.n);
 	if (m->qid == NULL)
 		m->qid = mstr(m, l->qid);
 	if (old != NULL && old != m)

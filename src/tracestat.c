@@ -205,15 +205,19 @@ by_count(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* split3 - "policy\trule\taction" into its three parts */
+/* split3 - "policy\trule\taction" into its three parts; a key that was
+ * cut at its 512 bytes (a policy name that long in the log) may have
+ * lost its tabs: the parts missing are empty */
 static void
 split3(char *k, size_t size, const char *key, char **r, char **a)
 {
 	snprintf(k, size, "%s", key);
-	*r = strchr(k, '\t');
-	*(*r)++ = 0;
-	*a = strchr(*r, '\t');
-	*(*a)++ = 0;
+	*r = k + strcspn(k, "\t");
+	if (**r != 0)
+		*(*r)++ = 0;
+	*a = *r + strcspn(*r, "\t");
+	if (**a != 0)
+		*(*a)++ = 0;
 }
 
 static void
@@ -223,7 +227,8 @@ print_counts(FILE *fp, const struct table *tb, size_t top, bool json, const char
 	size_t	i, n = tb->n < top ? tb->n : top;
 	struct counter **v = trace_alloc((tb->n + 1) * sizeof(*v));
 
-	memcpy(v, tb->v, tb->n * sizeof(*v));
+	if (tb->n > 0)			/* an empty table has no array */
+		memcpy(v, tb->v, tb->n * sizeof(*v));
 	qsort(v, tb->n, sizeof(*v), by_count);
 	if (json)
 		fprintf(fp, "\"%s\":[", jname);
@@ -305,7 +310,8 @@ tracestat_hosts(FILE *fp, const struct tracestat *st, bool json, int64_t now)
 	struct host **v = trace_alloc((st->hosts.n + 1) * sizeof(*v));
 	char	t[32];
 
-	memcpy(v, st->hosts.v, st->hosts.n * sizeof(*v));
+	if (st->hosts.n > 0)		/* an empty table has no array */
+		memcpy(v, st->hosts.v, st->hosts.n * sizeof(*v));
 	qsort(v, st->hosts.n, sizeof(*v), by_host);
 	traceout_time(t, sizeof(t), now, false);
 	if (json) {

@@ -14,6 +14,7 @@
 #include "trace.h"
 #include "traceline.h"
 #include "traceout.h"
+#include "tracestat.h"
 #include "unit.h"
 
 static struct traceline_year year;
@@ -570,6 +571,87 @@ START_TEST(out_of_order)
 }
 END_TEST
 
+/* found by fuzz_trace: a second queue ID for one MID stayed in the
+ * queue-ID map after the record was freed; Postfix's next line for it
+ * read the freed record (a double free in esmtpguard-trace) */
+static const char *const two_qids[] = {
+	G("01", "Start MID 1 ICID 1"),
+	G("01", "MID 1 ICID 1 queue ID 4XbC2r1Zq9z5"),
+	G("01", "MID 1 ICID 1 queue ID 8A05EA786BB"),
+	G("02", "Start MID 2 ICID 2"),
+	G("03", "Start MID 3 ICID 3"),
+	P("05", "qmgr[1]", "8A05EA786BB: removed"),
+	P("05", "qmgr[1]", "4XbC2r1Zq9z5: removed"),
+	NULL,
+};
+
+START_TEST(second_qid)
+{
+	struct cap c;
+
+	run(&c, two_qids, 1);
+	ck_assert_msg(strstr(c.out, "queue ID:     4XbC2r1Zq9z5") != NULL, "%s", c.out);
+	ck_assert_msg(strstr(c.out, "8A05EA786BB") == NULL, "%s", c.out);
+}
+END_TEST
+
+/* --- --rejects ------------------------------------------------------------ */
+
+/* rejects - tracestat_rejects() of st as text or JSON, in a string */
+static char *
+rejects(const struct tracestat *st, bool json)
+{
+	char   *out = NULL;
+	size_t	len = 0;
+	FILE   *fp = open_memstream(&out, &len);
+
+	ck_assert_ptr_nonnull(fp);
+	tracestat_rejects(fp, st, json, 10);
+	ck_assert_int_eq(fclose(fp), 0);
+	return out;
+}
+
+/* found by fuzz_trace: a log with no rule hit or no delivery at all
+ * (memcpy from the NULL array of an empty table, a UBSan report: this
+ * test fails in the sanitized build of run-all.sh), and a policy name
+ * longer than the 512-byte key, which lost its tabs and crashed
+ * --rejects */
+START_TEST(rejects_empty_and_long_policy)
+{
+	struct tracestat *st = tracestat_new(INT64_MIN, INT64_MAX, 100);
+	char	policy[700];
+	struct trace_hit h = {.t = 1, .policy = policy, .rule = "unknown_commands",
+			      .gt = "0", .value = "1", .action = "log"};
+	struct trace_conn c = {.icid = 1, .addr = "192.0.2.7", .hits = &h, .nhits = 1};
+	char   *out;
+	size_t	len;
+	FILE   *fp;
+
+	out = rejects(st, false);
+	free(out);
+	out = rejects(st, true);
+	ck_assert_msg(strstr(out, "\"rules\":[]") != NULL, "%s", out);
+	free(out);
+	fp = open_memstream(&out, &len);
+	ck_assert_ptr_nonnull(fp);
+	tracestat_hosts(fp, st, true, 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_msg(strstr(out, "\"hosts\":[]") != NULL, "%s", out);
+	free(out);
+
+	memset(policy, 'P', sizeof(policy) - 1);
+	policy[sizeof(policy) - 1] = 0;
+	tracestat_conn(st, &c);
+	out = rejects(st, false);
+	ck_assert_msg(strstr(out, "PPPP") != NULL && strstr(out, "192.0.2.7") != NULL, "%s", out);
+	free(out);
+	out = rejects(st, true);
+	ck_assert_msg(strstr(out, "{\"count\":1,\"policy\":\"PPPP") != NULL, "%s", out);
+	free(out);
+	tracestat_free(st);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -590,6 +672,10 @@ suite(void)
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
+	tcase_add_test(tc, second_qid);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tables");
+	tcase_add_test(tc, rejects_empty_and_long_policy);
 	suite_add_tcase(s, tc);
 	return s;
 }
