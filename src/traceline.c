@@ -97,14 +97,16 @@ static bool
 upto(struct cur *c, const char *lit, struct tl_str *out)
 {
 	size_t	n = strlen(lit);
-	const char *q;
+	const char *q = c->p;
 
-	for (q = c->p; (size_t) (c->e - q) >= n; q++) {
-		if (*q == *lit && memcmp(q, lit, n) == 0) {
+	while ((size_t) (c->e - q) >= n
+	       && (q = memchr(q, *lit, (size_t) (c->e - q) - n + 1)) != NULL) {
+		if (memcmp(q, lit, n) == 0) {
 			*out = mk(c->p, q);
 			c->p = q + n;
 			return true;
 		}
+		q++;
 	}
 	return false;
 }
@@ -127,6 +129,13 @@ rupto(struct cur *c, const char *lit, struct tl_str *out)
 		}
 	}
 	return false;
+}
+
+/* first - the next byte, 0 at the end: which literals can follow */
+static int
+first(const struct cur *c)
+{
+	return c->p < c->e ? (unsigned char) *c->p : 0;
 }
 
 static struct tl_str
@@ -235,6 +244,22 @@ syslog_year(struct traceline_year *y, int mon)
 	y->mon = mon;
 }
 
+/* prog_end - where a program name ends ('[', ':' or ' '); the names of
+ * nearly every line are skipped whole, not looked at byte by byte */
+static const char *
+prog_end(const char *p, const char *e)
+{
+	static const bool stop[256] = {['['] = true, [':'] = true, [' '] = true};
+
+	if (e - p >= 10 && memcmp(p, "esmtpguard", 10) == 0)
+		p += 10;
+	else if (e - p >= 8 && memcmp(p, "postfix/", 8) == 0)
+		p += 8;
+	while (p < e && !stop[(unsigned char) *p])
+		p++;
+	return p;
+}
+
 /* stamp - the time stamp and, for syslog forms, "host prog[pid]: " */
 static bool
 stamp(struct traceline *l, struct cur *c, struct traceline_year *y)
@@ -297,8 +322,7 @@ stamp(struct traceline *l, struct cur *c, struct traceline_year *y)
 	if (!eat(c, " ") || l->host.n == 0)
 		return false;
 	p = c->p;
-	while (c->p < c->e && *c->p != '[' && *c->p != ':' && *c->p != ' ')
-		c->p++;
+	c->p = prog_end(c->p, c->e);
 	l->prog = mk(p, c->p);
 	if (eat(c, "[")) {
 		struct tl_str pid;
@@ -408,7 +432,7 @@ guard_mid(struct traceline *l, struct cur *c)
 	if (eat(c, "ICID ")) {
 		if (!digits(c, &l->icid) || !eat(c, " "))
 			return TL_BAD;
-		if (eat(c, "From: "))
+		if (first(c) == 'F' && eat(c, "From: "))
 			return angle_rest(c, &l->addr) ? TL_G_FROM : TL_BAD;
 		if (eat(c, "RID ")) {
 			if (!digits(c, &l->rid) || !eat(c, " To: "))
@@ -460,10 +484,19 @@ guard_mid(struct traceline *l, struct cur *c)
 static enum tl_ev
 guard(struct traceline *l, struct cur *c)
 {
-	if (eat(c, "ICID "))
-		return guard_icid(l, c);
-	if (eat(c, "MID "))
-		return guard_mid(l, c);
+	switch (first(c)) {
+	case 'I':
+		return eat(c, "ICID ") ? guard_icid(l, c) : TL_NONE;
+	case 'M':
+		if (eat(c, "MID "))
+			return guard_mid(l, c);
+		break;
+	case 'S':
+	case 'N':
+		break;
+	default:
+		return TL_NONE;
+	}
 	if (eat(c, "Start MID ")) {
 		if (!digits(c, &l->mid) || !eat(c, " ICID ")
 		    || !digits(c, &l->icid) || c->p != c->e)
@@ -519,11 +552,12 @@ client(struct cur *c, struct tl_str *name, struct tl_str *addr)
 static bool
 queue_id(struct cur *c, struct tl_str *qid)
 {
+	static const bool alnum[256] = {
+		['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+	};
 	const char *s = c->p, *q;
 
-	while (c->p < c->e && ((*c->p >= '0' && *c->p <= '9')
-			       || (*c->p >= 'A' && *c->p <= 'Z')
-			       || (*c->p >= 'a' && *c->p <= 'z')))
+	while (c->p < c->e && alnum[(unsigned char) *c->p])
 		c->p++;
 	*qid = mk(s, c->p);
 	/* "warning: ", "fatal: ": a queue ID has a digit or a capital */
@@ -686,26 +720,27 @@ postfix(struct traceline *l, struct cur *c)
 	} else if (!queue_id(c, &l->qid)) {
 		return TL_NONE;
 	}
-	if (eat(c, "milter-reject: ")) {
+	if (first(c) == 'm' && eat(c, "milter-reject: ")) {
 		l->milter = true;
 		l->value = rest(c);
 		return TL_P_REJECT;
 	}
-	if (eat(c, "reject: ")) {
+	if (first(c) == 'r' && eat(c, "reject: ")) {
 		l->value = rest(c);
 		return TL_P_REJECT;
 	}
 	if (l->qid.n == 0)
 		return TL_NONE;
+	/* the common delivery line first */
+	if (first(c) == 't' && eat(c, "to="))  {
+		c->p -= 3;
+		return delivery(l, c);
+	}
 	if (eat(c, "client=")) {
 		return client(c, &l->name, &l->addr) ? TL_P_CLIENT : TL_BAD;
 	}
 	if (eat(c, "removed"))
 		return TL_P_REMOVED;
-	if (eat(c, "to="))  {
-		c->p -= 3;
-		return delivery(l, c);
-	}
 	if (eat(c, "message-id=")) {
 		l->value = rest(c);
 		return TL_P_MSGID;
