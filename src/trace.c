@@ -224,14 +224,29 @@ grow(void *arr, size_t n, size_t size)
 size_t
 trace_u64str(char *buf, uint64_t v)
 {
-	char	tmp[24];
-	size_t	n = 0, i;
+	/* two digits per division, from the end */
+	static const char d2[] =
+	    "0001020304050607080910111213141516171819"
+	    "2021222324252627282930313233343536373839"
+	    "4041424344454647484950515253545556575859"
+	    "6061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
+	char	tmp[24], *p = tmp + sizeof(tmp);
+	size_t	n;
 
-	do
-		tmp[n++] = (char) ('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, d2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, d2 + 2 * v, 2);
+	} else {
+		*--p = (char) ('0' + v);
+	}
+	n = (size_t) (tmp + sizeof(tmp) - p);
+	memcpy(buf, p, n);
 	buf[n] = 0;
 	return n;
 }
