@@ -102,13 +102,28 @@ strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	char	probe[1];
 
 	/*
-	 * Measure first, then format into reserved space, so a failure
-	 * never leaves half a line behind.
+	 * Into the room already there first: a buffer that is reused
+	 * (reset, not freed) formats each line once. What did not fit is
+	 * cut off again (the terminator back at len), then measured and
+	 * formatted into reserved space, so a failure never leaves half a
+	 * line behind.
 	 */
-	va_copy(aq, ap);
-	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd */
-	n = vsnprintf(probe, sizeof(probe), fmt, aq);
-	va_end(aq);
+	if (sb->s != NULL && sb->cap > sb->len + 1) {
+		va_copy(aq, ap);
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd */
+		n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, aq);
+		va_end(aq);
+		if (n >= 0 && (size_t)n < sb->cap - sb->len) {
+			sb->len += (size_t)n;
+			return (true);
+		}
+		sb->s[sb->len] = '\0';
+	} else {
+		va_copy(aq, ap);
+		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd */
+		n = vsnprintf(probe, sizeof(probe), fmt, aq);
+		va_end(aq);
+	}
 	if (n < 0)
 		return (false);
 	if (!strbuf_reserve(sb, (size_t)n))
