@@ -188,13 +188,6 @@ pack(struct trace_arena *a, char **out[], const char *const *str,
 	}
 }
 
-static void
-set(char **dst, struct tl_str s)
-{
-	free(*dst);
-	*dst = dup(s);
-}
-
 static uint64_t
 num(struct tl_str s)
 {
@@ -570,15 +563,11 @@ smtpd_free(struct trace *tr, struct smtpd *s)
 	tracemap_del_val(&tr->smtpds, s->key, strlen(s->key), s);
 	for (i = 0; i < s->nqids; i++) {
 		tracemap_del_val(&tr->qsmtpd, s->qids[i], strlen(s->qids[i]), s);
-		free(s->qids[i]);
 	}
-	for (i = 0; i < s->nreplies && i < 4; i++)
-		free(s->replies[i]);
-	free(s->after);
-	free(s->stats);
 	if (s->conn)
 		conn_unref(tr, s->conn);
-	free(s);
+	trace_arena_free(&s->ar);
+	spare_put(&tr->spare_smtpds, s);
 }
 
 /* smtpd_apply - the session's end settles its connection */
@@ -621,7 +610,9 @@ smtpd_get(struct trace *tr, const struct traceline *l, bool create)
 
 	if (s != NULL || !create)
 		return s;
-	s = trace_alloc(sizeof(*s));
+	s = spare_get(&tr->spare_smtpds, sizeof(*s), offsetof(struct smtpd, key));
+	s->conn_addr[0] = s->addr[0] = 0;
+	trace_arena_init(&s->ar, s->text, SMTPD_TEXT);
 	memcpy(s->key, key, n);
 	s->key[n] = 0;
 	s->pid = l->pid;
@@ -680,7 +671,7 @@ on_disconnect(struct trace *tr, const struct traceline *l)
 	copy(s->addr, sizeof(s->addr), l->addr);
 	if (s->conn_addr[0] == 0)
 		copy(s->conn_addr, sizeof(s->conn_addr), l->addr);
-	set(&s->stats, l->value);
+	s->stats = astr(&s->ar, l->value);
 	s->xclient = (unsigned) (l->num > 8 ? 8 : l->num);
 	s->t_end = l->t;
 	s->ended = true;
@@ -1284,7 +1275,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 	case TL_P_LOST:
 		s = smtpd_get(tr, l, true);
 		s->end = tl_eq(l->value, "timeout") ? TRACE_END_TIMEOUT : TRACE_END_LOST;
-		set(&s->after, l->after);
+		s->after = astr(&s->ar, l->after);
 		break;
 	case TL_P_DISCONNECT:
 		on_disconnect(tr, l);
@@ -1296,7 +1287,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 			copy(s->conn_addr, sizeof(s->conn_addr), l->addr);
 		m = qid_msg(tr, l->qid, l->t, true);
 		if (s->nqids < 8) {
-			s->qids[s->nqids++] = dup(l->qid);
+			s->qids[s->nqids++] = astr(&s->ar, l->qid);
 			tracemap_put(&tr->qsmtpd, l->qid.p, l->qid.n, s);
 		}
 		if (m->mid != 0 && m->conn != NULL)
@@ -1318,7 +1309,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		if (c != NULL) {
 			conn_add_reply(c, l->value.p, l->value.n);
 		} else if (s != NULL && s->nreplies < 4) {
-			s->replies[s->nreplies++] = dup(l->value);
+			s->replies[s->nreplies++] = astr(&s->ar, l->value);
 		}
 		break;
 	case TL_P_MSGID:
@@ -1507,5 +1498,6 @@ trace_free(struct trace *tr)
 	strbuf_free(&tr->esa);
 	spare_free(&tr->spare_msgs);
 	spare_free(&tr->spare_conns);
+	spare_free(&tr->spare_smtpds);
 	free(tr);
 }

@@ -30,12 +30,11 @@
 #define PROC_IDLE	3600	/* processes idle this long (pids recycle) */
 #define SCAN_MAX	256	/* candidates looked at for an address link */
 
+#define SMTPD_TEXT	128	/* the inline arena of a session's strings */
+
 /* a Postfix smtpd session: "connect from" .. "disconnect from" */
 struct smtpd {
-	char	key[224];		/* "host pid" */
 	long	pid;
-	char	conn_addr[64];		/* at connect ("" unknown) */
-	char	addr[64];		/* latest (XCLIENT changes it) */
 	int64_t	t_connect, t_end;
 	struct trace_conn *conn;
 	enum trace_end end;
@@ -47,6 +46,12 @@ struct smtpd {
 	char   *qids[8];
 	size_t	nqids;
 	struct trace_qlink q;
+	/* from here on not zeroed when taken from the spares */
+	char	key[224];		/* "host pid" */
+	char	conn_addr[64];		/* at connect ("" unknown) */
+	char	addr[64];		/* latest (XCLIENT changes it) */
+	struct trace_arena ar;		/* after, stats, replies, qids */
+	char	text[SMTPD_TEXT];
 };
 
 /* a delivery connection */
@@ -116,6 +121,7 @@ struct trace {
 	int64_t	swept;			/* last sweep of idle processes */
 	struct strbuf esa;
 	void   *spare_msgs, *spare_conns;	/* freed records, for reuse */
+	void   *spare_smtpds;
 };
 
 /* trace.c */
