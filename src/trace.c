@@ -954,7 +954,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	} else {
 		struct dconn *dc = NULL;
 
-		if (same && p->cur != NULL)
+		if (same && p->cur != NULL && !p->cur->closed)
 			dc = p->cur;
 		else if (l->num > 1)
 			dc = tracedlv_dconn_reuse(tr, relay, l->num);
@@ -967,7 +967,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 		dc->last = l->t;
 		trace_tq_remove(&tr->dq, &dc->q);
 		trace_tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
-		p->cur = dc;
+		tracedlv_set_cur(p, dc);
 		p->cur_dcid = dc->dcid;
 		dcid = dc->dcid;
 	}
@@ -1473,6 +1473,7 @@ free_dproc(const char *k, size_t n, void *v, void *arg)
 	(void) k;
 	(void) n;
 	(void) arg;
+	tracedlv_set_cur(p, NULL);
 	free(p->key);
 	free(p->qid);
 	free(p->relay);

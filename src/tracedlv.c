@@ -237,8 +237,31 @@ tracedlv_dconn_close(struct trace *tr, struct dconn *d)
 	trace_tq_remove(&tr->dq, &d->q);
 	if (tracedlv_esa_on(tr) && d->uses > 0)
 		tracedlv_esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);
-	free(d->relay);
-	free(d);
+	d->closed = true;
+	if (d->refs == 0) {
+		free(d->relay);
+		free(d);
+	}
+}
+
+/* set_cur - p's current connection is now d (NULL: none). A process
+ * keeps its connection across lines; the connection can idle out in
+ * between when the log's time goes back (merged hosts, a DST change),
+ * so it stays allocated, closed, until no process holds it. */
+void
+tracedlv_set_cur(struct dproc *p, struct dconn *d)
+{
+	struct dconn *old = p->cur;
+
+	if (old == d)
+		return;
+	if (d != NULL)
+		d->refs++;
+	p->cur = d;
+	if (old != NULL && --old->refs == 0 && old->closed) {
+		free(old->relay);
+		free(old);
+	}
 }
 
 /* dconn_reuse - the open connection to relay that carried uses-1 */

@@ -60,6 +60,8 @@ struct dconn {
 	char   *relay;
 	unsigned uses;
 	int64_t	last;
+	unsigned refs;			/* processes whose cur it is */
+	bool	closed;			/* idled out; freed once refs is 0 */
 	struct trace_qlink q;
 };
 
@@ -72,8 +74,9 @@ struct txn_item {
 /* an smtp/lmtp/local... process */
 struct dproc {
 	char   *key;
-	struct dconn *cur;		/* valid only within its transaction's
-					 * second: DCIDs idle out after 10 */
+	struct dconn *cur;		/* counted in cur->refs (tracedlv_set_cur):
+					 * may be closed when the log's time
+					 * went back past its idle end */
 	uint64_t cur_dcid;
 	char   *qid;			/* its current transaction */
 	char   *relay;
@@ -145,6 +148,7 @@ void	tracedlv_dconn_use(struct trace *tr, struct dconn *d);
 struct dconn *tracedlv_dconn_new(struct trace *tr, const char *relay,
 				 int64_t t);
 void	tracedlv_dconn_close(struct trace *tr, struct dconn *d);
+void	tracedlv_set_cur(struct dproc *p, struct dconn *d);
 struct dconn *tracedlv_dconn_reuse(struct trace *tr, const char *relay,
 				   uint64_t uses);
 void	tracedlv_new_dcid(struct trace *tr, struct dconn *d, int64_t t);

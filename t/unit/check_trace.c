@@ -595,6 +595,27 @@ START_TEST(second_qid)
 }
 END_TEST
 
+/* found by fuzz_trace: a delivery process kept a pointer to its
+ * connection after the connection idled out, which a log whose time
+ * goes back lets happen between two recipients of one transaction */
+static const char *const time_back[] = {
+	P("01", "smtp[5]", "ABCDE12345: to=<a@x>, relay=mx.x[192.0.2.1]:25, delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (250 ok)"),
+	P("30", "qmgr[3]", "FFFFF00001: removed"),
+	P("01", "smtp[5]", "ABCDE12345: to=<b@x>, relay=mx.x[192.0.2.1]:25, delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (250 ok)"),
+	P("31", "qmgr[3]", "ABCDE12345: removed"),
+	NULL,
+};
+
+START_TEST(dconn_after_idle)
+{
+	struct cap c;
+
+	run(&c, time_back, 1000);
+	ck_assert_msg(strstr(c.out, "DCID 1 RID 0 <a@x> sent") != NULL, "%s", c.out);
+	ck_assert_msg(strstr(c.out, "DCID 2 RID 1 <b@x> sent") != NULL, "%s", c.out);
+}
+END_TEST
+
 /* --- --rejects ------------------------------------------------------------ */
 
 /* rejects - tracestat_rejects() of st as text or JSON, in a string */
@@ -673,6 +694,7 @@ suite(void)
 	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
 	tcase_add_test(tc, second_qid);
+	tcase_add_test(tc, dconn_after_idle);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tables");
 	tcase_add_test(tc, rejects_empty_and_long_policy);
