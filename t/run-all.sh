@@ -3,7 +3,8 @@
 # Debian 12: install what is missing, build out of tree in _build/ with
 # warnings as errors, `make check`, show the logs of what failed; then the
 # same unit and end-to-end tests again in _build-asan/ under ASan+UBSan with
-# leak checks, and the threaded tests in _build-tsan/ under TSan. It ends
+# leak checks, plus the 20,000-session soak (make soak) there, and the
+# threaded tests in _build-tsan/ under TSan. It ends
 # with one line "N passed, M failed" summing every step. Exit status 0 only
 # when nothing failed and something passed. .ci/run calls this.
 set -u
@@ -125,8 +126,35 @@ else
 	FAILED=$((FAILED + 1))
 fi
 
+# soak DIR - make soak in the sanitized tree DIR: RUN_ALL_SOAK sessions
+# (20,000; 0 skips it) with mixed violations through the private Postfix
+# under ASan+UBSan, then flat RSS/descriptors, the log's counts, no report
+# and no leak at exit (t/e2e/soak.sh); its TAP results count in the totals
+soak() {
+	local dir=$1 n=${RUN_ALL_SOAK:-20000} pass fail
+	[ "$n" -gt 0 ] || { echo "run-all: soak skipped (RUN_ALL_SOAK=0)"; return; }
+	step "make soak under address sanitizers ($n sessions, in ${dir##*/}/)"
+	if [ ! -x "$dir/src/esmtpguard" ] || ! cd "$dir"; then
+		echo "run-all: soak: no sanitized build in $dir"
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	make soak SOAK_SESSIONS="$n" >/dev/null 2>&1
+	pass=$(grep -c '^:test-result: PASS' t/e2e/soak.trs 2>/dev/null)
+	fail=$(grep -Ec '^:test-result: (FAIL|ERROR|XPASS)' t/e2e/soak.trs 2>/dev/null)
+	if ! grep -q '^:global-test-result: PASS' t/e2e/soak.trs 2>/dev/null; then
+		[ "${fail:-0}" -gt 0 ] || fail=1
+		step "soak: t/e2e/soak.log"
+		cat t/e2e/soak.log 2>/dev/null
+	else
+		grep -E '^# (after|outcomes| )' t/e2e/soak.log
+	fi
+	PASS=$((PASS + ${pass:-0})) FAILED=$((FAILED + ${fail:-0}))
+}
+
 if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
 	sanitized "$top/_build-asan" address
+	soak "$top/_build-asan"
 	sanitized "$top/_build-tsan" thread \
 		t/unit/check_peer t/unit/check_conf t/unit/check_idalloc \
 		t/unit/check_spf
