@@ -117,6 +117,10 @@ spare_get(void **spare, size_t size, size_t zero)
 static void
 spare_put(void **spare, void *p)
 {
+	if (!TRACE_RECYCLE) {
+		free(p);
+		return;
+	}
 	memcpy(p, spare, sizeof(void *));
 	*spare = p;
 }

@@ -201,7 +201,7 @@ tracemap_put(struct tracemap *m, const char *key, size_t len, void *val)
 static void
 node_free(struct tracemap *m, struct tracemap_node *p)
 {
-	if (p->len < SHORT_KEY) {
+	if (TRACE_RECYCLE && p->len < SHORT_KEY) {
 		p->next = m->spare;
 		m->spare = p;
 	} else {

@@ -57,6 +57,22 @@ void	tracemap_walk(const struct tracemap *m,
 void	tracemap_free(struct tracemap *m);
 
 /*
+ * Freed records and table nodes are kept for reuse (TRACE_RECYCLE), but
+ * not under AddressSanitizer (make fuzz, --enable-sanitizers): memory
+ * handed out again would hide a use after free from it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define TRACE_RECYCLE	0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRACE_RECYCLE	0
+#endif
+#endif
+#ifndef TRACE_RECYCLE
+#define TRACE_RECYCLE	1
+#endif
+
+/*
  * An arena: the strings of one record, which live and die with it. Taking
  * one is a pointer bump, and they are all freed at once with the record
  * (trace_arena_free), so a record costs no malloc per string. A string
