@@ -44,6 +44,69 @@ tracedlv_esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
 	tracedlv_esa_emit(tr, t);
 }
 
+/* esa_put, esa_lit, esa_u64, esa_long - the common ESA lines are put
+ * together piece by piece: vsnprintf costs more than the rest of a
+ * delivery line's work */
+static void
+esa_put(struct trace *tr, const char *s, size_t n)
+{
+	if (!strbuf_append(&tr->esa, s, n))
+		trace_nomem();
+}
+
+static void
+esa_lit(struct trace *tr, const char *s)
+{
+	esa_put(tr, s, strlen(s));
+}
+
+static void
+esa_u64(struct trace *tr, uint64_t v)
+{
+	char	buf[24];
+
+	esa_put(tr, buf, trace_u64str(buf, v));
+}
+
+static void
+esa_long(struct trace *tr, long v)
+{
+	if (v < 0) {
+		esa_lit(tr, "-");
+		esa_u64(tr, (uint64_t) -(v + 1) + 1);
+	} else {
+		esa_u64(tr, (uint64_t) v);
+	}
+}
+
+/* esa_ids - "DCID d MID m" */
+static void
+esa_ids(struct trace *tr, const char *what, uint64_t dcid, uint64_t mid)
+{
+	esa_lit(tr, what);
+	esa_lit(tr, " DCID ");
+	esa_u64(tr, dcid);
+	esa_lit(tr, " MID ");
+	esa_u64(tr, mid);
+}
+
+/* esa_rids - "to RID [r, r]": all of the transaction's, or those sent */
+static void
+esa_rids(struct trace *tr, const struct dproc *p, bool sent)
+{
+	size_t	i, k = 0;
+
+	esa_lit(tr, " to RID [");
+	for (i = 0; i < p->ntx; i++) {
+		if (sent && strcmp(p->tx[i].status, "sent") != 0)
+			continue;
+		if (k++ > 0)
+			esa_lit(tr, ", ");
+		esa_long(tr, p->tx[i].rid);
+	}
+	esa_lit(tr, "]");
+}
+
 /* reply_split - "host h[a] said: 450 4.3.0 text (in reply to ...)" to
  * code "450" and "4.3.0 text"; "000" and the whole text otherwise */
 void
@@ -79,7 +142,6 @@ tracedlv_quote_char(const char *s, size_t n)
 void
 tracedlv_tx_flush(struct trace *tr, struct dproc *p)
 {
-	struct strbuf rids = {0};
 	size_t	i, nsent = 0;
 	char	code[4];
 	const char *rt;
@@ -89,37 +151,33 @@ tracedlv_tx_flush(struct trace *tr, struct dproc *p)
 	if (!p->tx_pending)
 		return;
 	p->tx_pending = false;
-	for (i = 0; i < p->ntx; i++) {
-		if (strcmp(p->tx[i].status, "sent") != 0)
-			continue;
-		if (!strbuf_printf(&rids, "%s%ld", nsent ? ", " : "", p->tx[i].rid))
-			trace_nomem();
-		nsent++;
-	}
-	if (p->tx_dcid != 0 || nsent > 0) {
-		struct strbuf all = {0};
-
-		for (i = 0; i < p->ntx; i++)
-			if (!strbuf_printf(&all, "%s%ld", i ? ", " : "", p->tx[i].rid))
-				trace_nomem();
-		/* a connection that failed delivered nothing: no start */
-		if (p->ntx > 0 && !p->tx_failed) {
-			tracedlv_esa_printf(tr, p->tx_t, "Delivery start DCID %" PRIu64
-					   " MID %" PRIu64 " to RID [%s]", p->tx_dcid,
-					   p->tx_mid, strbuf_str(&all));
-		}
-		strbuf_free(&all);
+	for (i = 0; i < p->ntx; i++)
+		if (strcmp(p->tx[i].status, "sent") == 0)
+			nsent++;
+	/* a connection that failed delivered nothing: no start */
+	if ((p->tx_dcid != 0 || nsent > 0) && p->ntx > 0 && !p->tx_failed) {
+		esa_ids(tr, "Delivery start", p->tx_dcid, p->tx_mid);
+		esa_rids(tr, p, false);
+		tracedlv_esa_emit(tr, p->tx_t);
 	}
 	if (nsent > 0) {
-		tracedlv_esa_printf(tr, p->tx_t, "Message done DCID %" PRIu64 " MID %" PRIu64
-			   " to RID [%s]", p->tx_dcid, p->tx_mid, strbuf_str(&rids));
+		esa_ids(tr, "Message done", p->tx_dcid, p->tx_mid);
+		esa_rids(tr, p, true);
+		tracedlv_esa_emit(tr, p->tx_t);
 		for (i = 0; i < p->ntx; i++) {
 			if (strcmp(p->tx[i].status, "sent") != 0)
 				continue;
 			tracedlv_reply_split(p->tx[i].text, code, &rt, &rl);
 			q = tracedlv_quote_char(rt, rl);
-			tracedlv_esa_printf(tr, p->tx_t, "MID %" PRIu64 " RID [%ld] Response %c%.*s%c",
-				   p->tx_mid, p->tx[i].rid, q, (int) rl, rt, q);
+			esa_lit(tr, "MID ");
+			esa_u64(tr, p->tx_mid);
+			esa_lit(tr, " RID [");
+			esa_long(tr, p->tx[i].rid);
+			esa_lit(tr, "] Response ");
+			esa_put(tr, &q, 1);
+			esa_put(tr, rt, rl);
+			esa_put(tr, &q, 1);
+			tracedlv_esa_emit(tr, p->tx_t);
 		}
 	}
 	for (i = 0; i < p->ntx; i++) {
@@ -146,7 +204,6 @@ tracedlv_tx_flush(struct trace *tr, struct dproc *p)
 	p->ntx = 0;
 	free(p->tx_from);
 	p->tx_from = NULL;
-	strbuf_free(&rids);
 }
 
 /* tx_flush_all - write every pending transaction but keep's */
@@ -235,8 +292,12 @@ tracedlv_dconn_close(struct trace *tr, struct dconn *d)
 
 	tracemap_del_val(&tr->dconns, key, n, d);
 	trace_tq_remove(&tr->dq, &d->q);
-	if (tracedlv_esa_on(tr) && d->uses > 0)
-		tracedlv_esa_printf(tr, d->last, "DCID %" PRIu64 " close", d->dcid);
+	if (tracedlv_esa_on(tr) && d->uses > 0) {
+		esa_lit(tr, "DCID ");
+		esa_u64(tr, d->dcid);
+		esa_lit(tr, " close");
+		tracedlv_esa_emit(tr, d->last);
+	}
 	d->closed = true;
 	if (d->refs == 0) {
 		free(d->relay);
@@ -274,52 +335,70 @@ tracedlv_dconn_reuse(struct trace *tr, const char *relay, uint64_t uses)
 	return tracemap_get(&tr->dconns, key, n);
 }
 
-/* relay_parts - "host[1.2.3.4]:25" */
+/* relay_parts - "host[1.2.3.4]:25" as slices, each cut as the ESA line
+ * has always had it (255, 127 and 15 bytes) */
+struct relay_parts {
+	struct tl_str host, ip, port;
+};
+
+static struct tl_str
+cut(const char *p, size_t n, size_t max)
+{
+	struct tl_str s = {p, n < max ? n : max};
+
+	return s;
+}
+
 static void
-relay_parts(const char *relay, char *host, size_t hs, char *ip, size_t is,
-	    char *port, size_t ps)
+relay_parts(const char *relay, struct relay_parts *x)
 {
 	const char *b = strchr(relay, '['), *e = b ? strchr(b, ']') : NULL;
 
 	if (b == NULL || e == NULL) {
-		snprintf(host, hs, "%s", relay);
-		snprintf(ip, is, "%s", relay);
-		snprintf(port, ps, "%s", "");
+		x->host = cut(relay, strlen(relay), 255);
+		x->ip = cut(relay, strlen(relay), 127);
+		x->port = cut("", 0, 15);
 		return;
 	}
-	snprintf(host, hs, "%.*s", (int) (b - relay), relay);
-	snprintf(ip, is, "%.*s", (int) (e - b - 1), b + 1);
-	snprintf(port, ps, "%s", e[1] == ':' ? e + 2 : "25");
+	x->host = cut(relay, (size_t) (b - relay), 255);
+	x->ip = cut(b + 1, (size_t) (e - b - 1), 127);
+	x->port = e[1] == ':' ? cut(e + 2, strlen(e + 2), 15) : cut("25", 2, 15);
 }
 
 void
 tracedlv_new_dcid(struct trace *tr, struct dconn *d, int64_t t)
 {
-	char	host[256], ip[128], port[16];
+	struct relay_parts x;
 
 	if (!tracedlv_esa_on(tr))
 		return;
-	relay_parts(d->relay, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
-	if (*port)
-		tracedlv_esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s port %s",
-			   d->dcid, ip, port);
-	else
-		tracedlv_esa_printf(tr, t, "New SMTP DCID %" PRIu64 " interface unknown address %s",
-			   d->dcid, ip);
+	relay_parts(d->relay, &x);
+	esa_lit(tr, "New SMTP DCID ");
+	esa_u64(tr, d->dcid);
+	esa_lit(tr, " interface unknown address ");
+	esa_put(tr, x.ip.p, x.ip.n);
+	if (x.port.n > 0) {
+		esa_lit(tr, " port ");
+		esa_put(tr, x.port.p, x.port.n);
+	}
+	tracedlv_esa_emit(tr, t);
 }
 
 void
 tracedlv_conn_error(struct trace *tr, uint64_t dcid, const char *target,
 	       const char *details, int64_t t)
 {
-	char	host[256], ip[128], port[16];
+	struct relay_parts x;
 
 	if (!tracedlv_esa_on(tr))
 		return;
-	relay_parts(target, host, sizeof(host), ip, sizeof(ip), port, sizeof(port));
-	tracedlv_esa_printf(tr, t, "Connection Error: DCID: %" PRIu64 " domain: %s IP: %s port: %s"
-		   " details: %s interface: unknown reason: network error",
-		   dcid, host, ip, *port ? port : "25", details);
+	relay_parts(target, &x);
+	if (x.port.n == 0)
+		x.port = cut("25", 2, 15);
+	tracedlv_esa_printf(tr, t, "Connection Error: DCID: %" PRIu64 " domain: %.*s IP: %.*s"
+			    " port: %.*s details: %s interface: unknown reason: network error",
+			    dcid, (int) x.host.n, x.host.p, (int) x.ip.n, x.ip.p,
+			    (int) x.port.n, x.port.p, details);
 }
 
 struct dproc *
