@@ -1332,7 +1332,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		m->pf_from = mstr(m, l->addr);
 		m->pf_size = l->num;
 		if (!m->queued && m->mid != 0 && tracedlv_esa_on(tr))
-			tracedlv_esa_printf(tr, l->t, "MID %" PRIu64 " queued for delivery", m->mid);
+			tracedlv_esa_queued(tr, l->t, m->mid);
 		m->queued = true;
 		trace_tq_remove(&tr->mq, &m->q);
 		break;

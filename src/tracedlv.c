@@ -107,6 +107,16 @@ esa_rids(struct trace *tr, const struct dproc *p, bool sent)
 	esa_lit(tr, "]");
 }
 
+/* esa_queued - "MID m queued for delivery" */
+void
+tracedlv_esa_queued(struct trace *tr, int64_t t, uint64_t mid)
+{
+	esa_lit(tr, "MID ");
+	esa_u64(tr, mid);
+	esa_lit(tr, " queued for delivery");
+	tracedlv_esa_emit(tr, t);
+}
+
 /* reply_split - "host h[a] said: 450 4.3.0 text (in reply to ...)" to
  * code "450" and "4.3.0 text"; "000" and the whole text otherwise */
 void

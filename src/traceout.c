@@ -551,19 +551,26 @@ traceout_conn(FILE *fp, const struct trace_conn *c, bool json)
 void
 traceout_esa(FILE *fp, int64_t t, const char *text, size_t len)
 {
-	/* many lines share their second: format the stamp once */
+	/* many lines share their second: format the stamp once, at the
+	 * front of a line buffer, so that a line is one fwrite */
 	static int64_t last = INT64_MIN;
-	static char ts[32];
+	static char line[1024];
 	static size_t tslen;
 
 	if (t != last) {
-		traceout_time(ts, sizeof(ts) - 7, t, false);
-		tslen = strlen(ts);
-		memcpy(ts + tslen, " Info: ", 8);
+		traceout_time(line, 32 - 7, t, false);
+		tslen = strlen(line);
+		memcpy(line + tslen, " Info: ", 8);
 		tslen += 7;
 		last = t;
 	}
-	fwrite(ts, 1, tslen, fp);
+	if (len < sizeof(line) - tslen) {
+		memcpy(line + tslen, text, len);
+		line[tslen + len] = '\n';
+		fwrite(line, 1, tslen + len + 1, fp);
+		return;
+	}
+	fwrite(line, 1, tslen, fp);
 	fwrite(text, 1, len, fp);
 	putc('\n', fp);
 }

@@ -139,6 +139,7 @@ bool	tracedlv_esa_on(const struct trace *tr);
 void	tracedlv_esa_emit(struct trace *tr, int64_t t);
 void	tracedlv_esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	tracedlv_esa_queued(struct trace *tr, int64_t t, uint64_t mid);
 void	tracedlv_reply_split(const char *text, char code[4],
 			     const char **rtext, size_t *rlen);
 char	tracedlv_quote_char(const char *s, size_t n);
