@@ -534,16 +534,17 @@ guard(struct traceline *l, struct cur *c)
 static bool
 client(struct cur *c, struct tl_str *name, struct tl_str *addr)
 {
-	const char *s = c->p;
+	static const bool stop[256] = {['['] = true, [' '] = true};
+	const char *s = c->p, *q;
 
-	while (c->p < c->e && *c->p != '[' && *c->p != ' ')
+	while (c->p < c->e && !stop[(unsigned char) *c->p])
 		c->p++;
 	*name = mk(s, c->p);
 	if (!eat(c, "["))
 		return false;
 	s = c->p;
-	while (c->p < c->e && *c->p != ']')
-		c->p++;
+	q = memchr(s, ']', (size_t) (c->e - s));
+	c->p = q ? q : c->e;
 	*addr = mk(s, c->p);
 	return eat(c, "]") && addr->n > 0;
 }
@@ -574,22 +575,24 @@ queue_id(struct cur *c, struct tl_str *qid)
 static bool
 field(struct cur *c, const char *key, struct tl_str *out)
 {
-	const char *s;
+	const char *s, *q;
 
 	if (!eat(c, key))
 		return false;
 	s = c->p;
 	if (c->p < c->e && *c->p == '<') {
-		/* an address may hold ", " between its brackets */
-		while (c->p < c->e && !(*c->p == '>' && (c->e - c->p == 1
-							  || c->p[1] == ',')))
-			c->p++;
-		if (c->p < c->e)
-			c->p++;
+		/* an address may hold ", " between its brackets: it ends at
+		 * a '>' that ends the line or comes before a ',' */
+		while ((q = memchr(c->p, '>', (size_t) (c->e - c->p))) != NULL
+		       && q + 1 < c->e && q[1] != ',')
+			c->p = q + 1;
+		c->p = q ? q + 1 : c->e;
 	} else {
-		while (c->p < c->e && !(*c->p == ',' && c->e - c->p > 1
-					&& c->p[1] == ' '))
-			c->p++;
+		/* up to ", " */
+		while ((q = memchr(c->p, ',', (size_t) (c->e - c->p))) != NULL
+		       && !(q + 1 < c->e && q[1] == ' '))
+			c->p = q + 1;
+		c->p = q ? q : c->e;
 	}
 	*out = mk(s, c->p);
 	(void) eat(c, ", ");
