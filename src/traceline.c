@@ -60,13 +60,15 @@ eat(struct cur *c, const char *lit)
 static bool
 digits(struct cur *c, struct tl_str *out)
 {
-	const char *s = c->p;
+	const char *s = c->p, *p = s;
 
-	while (c->p < c->e && *c->p >= '0' && *c->p <= '9')
-		c->p++;
-	if (c->p == s || c->p - s > 20)
+	/* on locals: the cursor in memory would be stored every byte */
+	while (p < c->e && (unsigned char) (*p - '0') < 10)
+		p++;
+	c->p = p;
+	if (p == s || p - s > 20)
 		return false;
-	*out = mk(s, c->p);
+	*out = mk(s, p);
 	return true;
 }
 
@@ -85,11 +87,12 @@ num(struct tl_str s)
 static struct tl_str
 word(struct cur *c)
 {
-	const char *s = c->p;
+	const char *s = c->p, *p = s;
 
-	while (c->p < c->e && *c->p != ' ')
-		c->p++;
-	return mk(s, c->p);
+	while (p < c->e && *p != ' ')
+		p++;
+	c->p = p;
+	return mk(s, p);
 }
 
 /* upto - up to the first occurrence of lit, which is skipped */
