@@ -115,7 +115,10 @@ tracein_open(char *const *names, int n, bool follow)
 		struct src *s = &in->s[i];
 
 		s->name = trace_strndup(names[i], strlen(names[i]));
-		s->buf = trace_alloc(BUF_SIZE);
+		/* not zeroed: only what read() filled is looked at, and a
+		 * short input touches a few of its pages, not all 256 */
+		if ((s->buf = malloc(BUF_SIZE)) == NULL)
+			trace_nomem();
 		if (src_open(s, true) < 0) {
 			in->n = i + 1;
 			tracein_close(in);
