@@ -11,7 +11,8 @@
  *	state directory and the socket while still root, write the pid
  *	file, drop privileges, block the signals and start our signal
  *	thread before libmilter starts any thread (they inherit the mask),
- *	then run libmilter until SIGTERM or SIGINT.
+ *	then run libmilter until SIGTERM or SIGINT, and join the signal
+ *	thread before exit.
  *
  *	SIGHUP reloads: the file is parsed and validated whole, and only a
  *	good file replaces the running snapshot; sessions keep the one
@@ -456,6 +457,13 @@ main(int argc, char **argv)
 	log_info("esmtpguard %s listening on %s (%s)", PACKAGE_VERSION,
 		 conf->socket, opt.path);
 	rc = milter_run(ids);
+	/* Join the signal thread: its smfi_stop() is then ordered before
+	 * exit's destructors, which destroy libmilter's mutexes (TSan saw the
+	 * race). It has returned after a SIGTERM or SIGINT; when libmilter
+	 * stopped on its own, the SIGTERM makes it return. */
+	if ((errno = pthread_kill(tid, SIGTERM)) != 0
+	    || (errno = pthread_join(tid, NULL)) != 0)
+		log_warn("signal thread: %s", strerror(errno));
 
 	if (sock != NULL && unlink(sock) < 0 && errno != ENOENT)
 		log_warn("socket %s: unlink: %s", sock, strerror(errno));
