@@ -4,7 +4,8 @@
 # warnings as errors, `make check`, show the logs of what failed; then the
 # same unit and end-to-end tests again in _build-asan/ under ASan+UBSan with
 # leak checks, plus the 20,000-session soak (make soak) there, and the
-# threaded tests in _build-tsan/ under TSan. It ends
+# threaded tests and the fault test (the daemon under load, reloads, a
+# crash) in _build-tsan/ under TSan (t/tsan.supp: libmilter's own). It ends
 # with one line "N passed, M failed" summing every step. Exit status 0 only
 # when nothing failed and something passed. .ci/run calls this.
 set -u
@@ -95,7 +96,7 @@ sanitized() {
 	# tests ask malloc for more than the address space on purpose
 	ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:allocator_may_return_null=1:log_path=$dir/san/asan" \
 	UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$dir/san/ubsan" \
-	TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$dir/san/tsan" \
+	TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/t/tsan.supp:log_path=$dir/san/tsan" \
 		make -j2 check ${1:+TESTS="$*"}
 	count_log "$kind sanitizers"
 	for f in san/*; do
@@ -157,7 +158,7 @@ if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
 	soak "$top/_build-asan"
 	sanitized "$top/_build-tsan" thread \
 		t/unit/check_peer t/unit/check_conf t/unit/check_idalloc \
-		t/unit/check_spf
+		t/unit/check_spf t/e2e/faults.sh
 fi
 
 # bounded fuzzing in _build/: make fuzz runs every target FUZZ_SECONDS
