@@ -4,8 +4,8 @@
  * SUMMARY
  *	string-keyed hash table for esmtpguard-trace
  * DESCRIPTION
- *	See tracemap.h. FNV-1a over the key bytes: keys are short (a queue
- *	ID, a decimal ID) and the hash must cost less than parsing them.
+ *	See tracemap.h. Keys are short (a queue ID, a decimal ID, a relay)
+ *	and the hash must cost less than parsing them: see hash().
  *--*/
 #include <config.h>
 
@@ -114,14 +114,27 @@ trace_arena_free(struct trace_arena *a)
 	a->left = 0;
 }
 
+/* hash - eight bytes at a step (a relay key is some 40 bytes), FNV-1a
+ * for the tail, and a final mix so that the low bits the buckets use
+ * depend on every byte */
 static uint32_t
 hash(const char *key, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 0xcbf29ce484222325ULL, w;
 
+	while (len >= 8) {
+		memcpy(&w, key, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+		key += 8;
+		len -= 8;
+	}
 	while (len-- > 0)
-		h = (h ^ (unsigned char) *key++) * 16777619u;
-	return h;
+		h = (h ^ (unsigned char) *key++) * 0x100000001b3ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (uint32_t) h;
 }
 
 void   *
