@@ -217,6 +217,21 @@ grow(void *arr, size_t n, size_t size)
 	return arr;
 }
 
+/* agrow - grow() for an array in a record's arena: the old one stays
+ * behind, at most as big as the new one */
+static void *
+agrow(struct trace_arena *a, void *arr, size_t n, size_t size)
+{
+	void   *p;
+
+	if (n != 0 && (n & (n - 1)) != 0)
+		return arr;
+	p = trace_arena_array(a, (n ? n * 2 : 1) * size);
+	if (n > 0)
+		memcpy(p, arr, n * size);
+	return p;
+}
+
 /* trace_u64str - decimal digits of v, as a key (no printf on the hot path) */
 size_t
 trace_u64str(char *buf, uint64_t v)
@@ -359,8 +374,6 @@ conn_unref(struct trace *tr, struct trace_conn *c)
 {
 	if (--c->refs > 0)
 		return;
-	free(c->hits);
-	free(c->msgs);
 	trace_arena_free(conn_arena(c));
 	spare_put(&tr->spare_conns, c);
 }
@@ -409,7 +422,8 @@ msg_attach(struct trace *tr, struct trace_msg *m, struct tl_str icid, int64_t t)
 	m->icid = m->conn->icid;
 	m->conn->refs++;
 	m->conn->nmsgs++;
-	m->conn->msgs = grow(m->conn->msgs, m->conn->nopen, sizeof(*m->conn->msgs));
+	m->conn->msgs = agrow(conn_arena(m->conn), m->conn->msgs, m->conn->nopen,
+			      sizeof(*m->conn->msgs));
 	m->conn->msgs[m->conn->nopen++] = m;
 }
 
@@ -443,9 +457,6 @@ msg_free(struct trace *tr, struct trace_msg *m)
 				m->conn->msgs[i] = NULL;
 		conn_unref(tr, m->conn);
 	}
-	free(m->rcpts);
-	free(m->hits);
-	free(m->dlvs);
 	trace_arena_free(msg_arena(m));
 	spare_put(&tr->spare_msgs, m);
 }
@@ -774,7 +785,7 @@ merge(struct trace *tr, struct trace_msg *from, struct trace_msg *to)
 	for (i = 0; i < from->ndlvs; i++) {
 		struct trace_dlv *d = &from->dlvs[i], *e;
 
-		to->dlvs = grow(to->dlvs, to->ndlvs, sizeof(*to->dlvs));
+		to->dlvs = agrow(msg_arena(to), to->dlvs, to->ndlvs, sizeof(*to->dlvs));
 		e = &to->dlvs[to->ndlvs++];
 		*e = *d;
 		dlv_pack(to, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
@@ -822,7 +833,7 @@ rid_of(struct trace_msg *m, struct tl_str to, struct tl_str orig)
 		    || (strlen(a) == to.n && strncasecmp(a, to.p, to.n) == 0))
 			return m->rcpts[i].rid;
 	}
-	m->rcpts = grow(m->rcpts, m->nrcpts, sizeof(*m->rcpts));
+	m->rcpts = agrow(msg_arena(m), m->rcpts, m->nrcpts, sizeof(*m->rcpts));
 	m->rcpts[m->nrcpts].rid = (long) m->nrcpts;
 	m->rcpts[m->nrcpts].addr = mstr(m, orig.n ? orig : to);
 	return (long) m->nrcpts++;
@@ -834,7 +845,7 @@ add_hit(struct trace_arena *a, struct trace_hit **hits, size_t *n,
 {
 	struct trace_hit *h;
 
-	*hits = grow(*hits, *n, sizeof(**hits));
+	*hits = agrow(a, *hits, *n, sizeof(**hits));
 	h = &(*hits)[(*n)++];
 	h->t = l->t;
 	h->mid = mid;
@@ -868,7 +879,7 @@ add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
 {
 	struct trace_dlv *d;
 
-	m->dlvs = grow(m->dlvs, m->ndlvs, sizeof(*m->dlvs));
+	m->dlvs = agrow(msg_arena(m), m->dlvs, m->ndlvs, sizeof(*m->dlvs));
 	d = &m->dlvs[m->ndlvs++];
 	memset(d, 0, sizeof(*d));
 	d->t = l->t;
@@ -1021,7 +1032,7 @@ on_expired(struct trace *tr, const struct traceline *l)
 				later = true;
 		if (later || strcmp(d->status, "deferred") != 0)
 			continue;
-		m->dlvs = grow(m->dlvs, m->ndlvs, sizeof(*m->dlvs));
+		m->dlvs = agrow(msg_arena(m), m->dlvs, m->ndlvs, sizeof(*m->dlvs));
 		d = &m->dlvs[i];
 		e = &m->dlvs[m->ndlvs++];
 		memset(e, 0, sizeof(*e));
@@ -1206,7 +1217,7 @@ guard_line(struct trace *tr, const struct traceline *l)
 	case TL_G_RCPT:
 		m = msg_get(tr, l->mid, l->t);
 		msg_attach(tr, m, l->icid, l->t);
-		m->rcpts = grow(m->rcpts, m->nrcpts, sizeof(*m->rcpts));
+		m->rcpts = agrow(msg_arena(m), m->rcpts, m->nrcpts, sizeof(*m->rcpts));
 		m->rcpts[m->nrcpts].rid = (long) num(l->rid);
 		m->rcpts[m->nrcpts++].addr = mstr(m, l->addr);
 		break;

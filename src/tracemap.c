@@ -91,6 +91,21 @@ trace_arena_alloc(struct trace_arena *a, size_t n)
 	return p;
 }
 
+void   *
+trace_arena_array(struct trace_arena *a, size_t n)
+{
+	/* a new block's room starts after a pointer: aligned alike */
+	size_t	pad = (size_t) (-(uintptr_t) a->p) & (sizeof(void *) - 1);
+
+	if (pad > a->left) {
+		a->left = 0;		/* a new block */
+	} else {
+		a->p += pad;
+		a->left -= pad;
+	}
+	return trace_arena_alloc(a, n);
+}
+
 char   *
 trace_arena_strndup(struct trace_arena *a, const char *s, size_t n)
 {

@@ -86,11 +86,16 @@ struct trace_arena {
 	void   *more;			/* the blocks taken beyond the first */
 };
 
-/* trace_arena_init - buf[0..size) is the first block */
+/* trace_arena_init - buf[0..size) is the first block, aligned as
+ * trace_arena_array needs (after pointers in a struct) */
 void	trace_arena_init(struct trace_arena *a, char *buf, size_t size);
 
 /* trace_arena_alloc - n bytes, not initialised, no alignment (text only) */
 char   *trace_arena_alloc(struct trace_arena *a, size_t n);
+
+/* trace_arena_array - room for n bytes of an array (aligned for any of
+ * the correlator's structs), not initialised */
+void   *trace_arena_array(struct trace_arena *a, size_t n);
 
 /* trace_arena_strndup - a NUL-terminated copy of s[0..n) */
 char   *trace_arena_strndup(struct trace_arena *a, const char *s, size_t n);
