@@ -63,12 +63,6 @@ trace_tq_remove(struct tq *q, struct trace_qlink *l)
 
 /* --- small helpers ------------------------------------------------------ */
 
-static char *
-dup(struct tl_str s)
-{
-	return trace_strndup(s.p, s.n);
-}
-
 /* copy - a slice into a buffer, cut to fit */
 static void
 copy(char *buf, size_t size, struct tl_str s)
@@ -891,6 +885,21 @@ add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
 	return d;
 }
 
+/* keep - *dst becomes s[0..n): a process's queue ID and relay change
+ * with every transaction, and its buffers are reused when big enough */
+static void
+keep(char **dst, size_t *cap, const char *s, size_t n)
+{
+	if (*dst == NULL || n >= *cap) {
+		free(*dst);
+		*cap = n < 32 ? 32 : n + 1;
+		if ((*dst = malloc(*cap)) == NULL)
+			trace_nomem();
+	}
+	memcpy(*dst, s, n);
+	(*dst)[n] = 0;
+}
+
 static void
 tx_add(struct trace *tr, struct dproc *p, const struct trace_msg *m,
        uint64_t dcid, const struct trace_dlv *d)
@@ -986,10 +995,8 @@ on_delivery(struct trace *tr, const struct traceline *l)
 		p->cur_dcid = dc->dcid;
 		dcid = dc->dcid;
 	}
-	free(p->qid);
-	p->qid = dup(l->qid);
-	free(p->relay);
-	p->relay = trace_strndup(relay, strlen(relay));
+	keep(&p->qid, &p->qid_cap, l->qid.p, l->qid.n);
+	keep(&p->relay, &p->relay_cap, relay, strlen(relay));
 	p->t = l->t;
 	rid = rid_of(m, l->addr, l->name);
 	d = add_dlv(m, l, dcid, rid, status);

@@ -80,6 +80,7 @@ struct dproc {
 	uint64_t cur_dcid;
 	char   *qid;			/* its current transaction */
 	char   *relay;
+	size_t	qid_cap, relay_cap;	/* their buffers' sizes */
 	int64_t	t;
 	uint64_t cerr_dcid;		/* its last "connect to ...: error" */
 	char   *cerr_target;
