@@ -9,6 +9,7 @@
  *--*/
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,17 +130,46 @@ trace_arena_free(struct trace_arena *a)
 	a->left = 0;
 }
 
+static uint64_t
+load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t
+load4(const char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* keyeq - a[0..n) and b[0..n) equal; the usual IDs (4 to 16 bytes) by
+ * two overlapping word compares, not a call to memcmp */
+static bool
+keyeq(const char *a, const char *b, size_t n)
+{
+	if (n >= 8 && n <= 16)
+		return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+	if (n >= 4 && n < 8)
+		return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+	return memcmp(a, b, n) == 0;
+}
+
 /* hash - eight bytes at a step (a relay key is some 40 bytes), FNV-1a
  * for the tail, and a final mix so that the low bits the buckets use
  * depend on every byte */
 static uint32_t
 hash(const char *key, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL, w;
+	uint64_t h = 0xcbf29ce484222325ULL;
 
 	while (len >= 8) {
-		memcpy(&w, key, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h = (h ^ load8(key)) * 0x9e3779b97f4a7c15ULL;
 		h ^= h >> 32;
 		key += 8;
 		len -= 8;
@@ -160,11 +190,11 @@ tracemap_get(const struct tracemap *m, const char *key, size_t len)
 
 	if (m->nb == 0)
 		return NULL;
-	if ((p = m->last) != NULL && p->len == len && memcmp(p->key, key, len) == 0)
+	if ((p = m->last) != NULL && p->len == len && keyeq(p->key, key, len))
 		return p->val;
 	h = hash(key, len);
 	for (p = m->b[h & (m->nb - 1)]; p != NULL; p = p->next) {
-		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0) {
+		if (p->hash == h && p->len == len && keyeq(p->key, key, len)) {
 			((struct tracemap *) m)->last = p;
 			return p->val;
 		}
@@ -201,7 +231,7 @@ tracemap_put(struct tracemap *m, const char *key, size_t len, void *val)
 	if (m->nb != 0) {
 		for (p = m->b[h & (m->nb - 1)]; p != NULL; p = p->next) {
 			if (p->hash == h && p->len == len
-			    && memcmp(p->key, key, len) == 0) {
+			    && keyeq(p->key, key, len)) {
 				p->val = val;
 				return;
 			}
@@ -249,7 +279,7 @@ del(struct tracemap *m, const char *key, size_t len, const void *val)
 		return NULL;
 	h = hash(key, len);
 	for (pp = &m->b[h & (m->nb - 1)]; (p = *pp) != NULL; pp = &p->next) {
-		if (p->hash == h && p->len == len && memcmp(p->key, key, len) == 0) {
+		if (p->hash == h && p->len == len && keyeq(p->key, key, len)) {
 			if (val != NULL && p->val != val)
 				return NULL;
 			*pp = p->next;
