@@ -264,6 +264,9 @@ trace_pkey(char *buf, size_t size, const struct traceline *l)
 	size_t	h = l->host.n > 200 ? 200 : l->host.n;
 
 	(void) size;			/* >= 256 */
+	/* the key is a C string where it is freed (strlen): a NUL in a
+	 * damaged log's host name must end it here too */
+	h = strnlen(l->host.p, h);
 	memcpy(buf, l->host.p, h);
 	buf[h] = ' ';
 	return h + 1 + trace_u64str(buf + h + 1, (uint64_t) (l->pid < 0 ? 0 : l->pid));

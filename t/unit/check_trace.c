@@ -616,6 +616,27 @@ START_TEST(dconn_after_idle)
 }
 END_TEST
 
+/* found by fuzz_trace: a NUL in the host name of a damaged log (a file
+ * padded with NULs after a crash) cut the session's key short where it
+ * was removed from its table: the freed session stayed in it */
+START_TEST(nul_in_host)
+{
+	static const char line[] = "Nov 22 10:00:01 m\0x postfix/smtpd[7]: disconnect from a[192.0.2.7]";
+	struct trace_sink sink = {0};
+	struct trace *tr = trace_new(&sink, 60, 1000);
+	struct traceline_year y;
+	struct traceline l;
+
+	traceline_year_init(&y, traceline_time(2026, 11, 22, 23, 0, 0));
+	ck_assert_int_eq(traceline_parse(&l, line, sizeof(line) - 1, &y), TL_P_DISCONNECT);
+	ck_assert_uint_eq(l.host.n, 3);
+	trace_feed(tr, &l);
+	trace_finish(tr);
+	ck_assert_uint_eq(trace_open_count(tr), 0);
+	trace_free(tr);
+}
+END_TEST
+
 /* --- --rejects ------------------------------------------------------------ */
 
 /* rejects - tracestat_rejects() of st as text or JSON, in a string */
@@ -695,6 +716,7 @@ suite(void)
 	tcase_add_test(tc, out_of_order);
 	tcase_add_test(tc, second_qid);
 	tcase_add_test(tc, dconn_after_idle);
+	tcase_add_test(tc, nul_in_host);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tables");
 	tcase_add_test(tc, rejects_empty_and_long_policy);
