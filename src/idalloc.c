@@ -20,9 +20,11 @@
  *	its first connection, that the directory is writable for the user
  *	the daemon runs as.
  *
- *	idalloc_close() writes the first unused number of each kind, so a
- *	clean restart continues without a gap. After a crash the reserved
- *	end is used instead: a gap, never a reuse.
+ *	idalloc_stop() and idalloc_close() write the first unused number of
+ *	each kind, so a clean restart continues without a gap. After a crash
+ *	the reserved end is used instead: a gap, never a reuse. Once that is
+ *	written, idalloc_next() must not hand out another number (it would be
+ *	reused after the restart), so it fails from then on.
  *
  *	The mutex is held across the write and its fsync()s; that happens
  *	once per block of IDs, so other threads wait rarely.
@@ -62,6 +64,7 @@ struct idalloc {
 	unsigned block;
 	uint64_t next[IDALLOC_KINDS];	/* next ID to hand out */
 	uint64_t reserved[IDALLOC_KINDS];	/* first number not reserved */
+	bool	stopped;		/* idalloc_stop(): hand out no more */
 };
 
 /* fail - format a reason into the caller's buffer; returns -1 */
@@ -330,6 +333,11 @@ idalloc_next(struct idalloc *ida, enum idalloc_kind kind, uint64_t *id,
 		return (fail(err, errlen, "idalloc: bad ID kind %d",
 			     (int)kind));
 	pthread_mutex_lock(&ida->mutex);
+	if (ida->stopped) {
+		ret = fail(err, errlen, "%s/%s: stopping; no more %s numbers",
+			   ida->dir, STATE_FILE, kind_name[kind]);
+		goto out;
+	}
 	if (ida->next[kind] >= ida->reserved[kind]) {
 		memcpy(end, ida->reserved, sizeof(end));
 		if (ida->next[kind] > UINT64_MAX - ida->block) {
@@ -349,24 +357,38 @@ out:
 	return (ret);
 }
 
-/* idalloc_close - give back the unused part of the blocks, unlock */
+/* idalloc_stop - give back the unused part of the blocks, hand out no more */
 
 void
-idalloc_close(struct idalloc *ida)
+idalloc_stop(struct idalloc *ida)
 {
 	char	err[1];
 
 	if (ida == NULL)
 		return;
-
 	/*
 	 * Every ID handed out is below next[], so recording next[] is as
-	 * safe as the reservation and avoids a gap after a clean restart.
-	 * On failure the reserved ends stay in the file: also safe.
+	 * safe as the reservation and avoids a gap after a clean restart;
+	 * a call that waited for the mutex fails instead of taking a number
+	 * the file no longer reserves. On failure the reserved ends stay in
+	 * the file: also safe.
 	 */
 	pthread_mutex_lock(&ida->mutex);
-	(void)write_state(ida, ida->next, err, 0);
+	if (!ida->stopped)
+		(void)write_state(ida, ida->next, err, 0);
+	ida->stopped = true;
 	pthread_mutex_unlock(&ida->mutex);
+}
+
+/* idalloc_close - give back the unused part of the blocks, unlock */
+
+void
+idalloc_close(struct idalloc *ida)
+{
+	if (ida == NULL)
+		return;
+
+	idalloc_stop(ida);
 	pthread_mutex_destroy(&ida->mutex);
 	close(ida->lockfd);
 	close(ida->dirfd);

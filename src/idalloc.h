@@ -51,6 +51,15 @@ struct idalloc *idalloc_open(const char *state_dir, unsigned block,
 int	idalloc_next(struct idalloc *ida, enum idalloc_kind kind, uint64_t *id,
 		     char *err, size_t errlen);
 
+
+/* idalloc_stop - the daemon's exit: record the first unused IDs (as
+ * idalloc_close does); from then on idalloc_next fails. Nothing is freed
+ * and the lock stays until the process exits: libmilter's session threads
+ * are detached and may still ask for an ID while main() returns. */
+void	idalloc_stop(struct idalloc *ida);
+
+/* idalloc_close - record the first unused IDs, unlock, free; only when no
+ * other thread can still call idalloc_next (after idalloc_stop too) */
 void	idalloc_close(struct idalloc *ida);
 
 #endif

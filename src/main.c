@@ -470,9 +470,11 @@ main(int argc, char **argv)
 	if (*pidfile != 0 && unlink(pidfile) < 0 && errno != ENOENT)
 		log_warn("pidfile %s: unlink: %s", pidfile, strerror(errno));
 	log_info("esmtpguard stopped");
-	idalloc_close(ids);
-	/* spf stays: libmilter's session threads are detached, and one may
-	 * still be inside a check; exit frees it */
+	/* ids and spf stay: libmilter's session threads are detached, and one
+	 * may still ask for an ID or be inside a check; once stopped, the
+	 * allocator refuses (the session answers on_internal_error) rather
+	 * than hand out a number the restart would reuse; exit frees both */
+	idalloc_stop(ids);
 	free(sock);
 	free(pidfile);
 	free(user);

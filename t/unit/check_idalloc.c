@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -480,6 +481,95 @@ START_TEST(threads_unique)
 }
 END_TEST
 
+START_TEST(stop_records_and_refuses)
+{
+	struct idalloc *ida = xopen(10);
+	uint64_t id = 0;
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		xnext(ida, IDALLOC_ICID);
+	xnext(ida, IDALLOC_MID);
+	idalloc_stop(ida);
+	ck_assert_str_eq(slurp(), "icid 4\nmid 2\n");
+	ck_assert_int_eq(idalloc_next(ida, IDALLOC_ICID, &id, err,
+				      sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "stopping") != NULL, "reason: %s", err);
+	ck_assert_int_eq(idalloc_next(ida, IDALLOC_MID, &id, err,
+				      sizeof(err)), -1);
+	idalloc_stop(ida);
+	idalloc_close(ida);
+	ck_assert_str_eq(slurp(), "icid 4\nmid 2\n");
+
+	/* the next run continues there */
+	ida = xopen(10);
+	ck_assert_uint_eq(xnext(ida, IDALLOC_ICID), 4);
+	idalloc_close(ida);
+}
+END_TEST
+
+/* A thread that asks for IDs while the daemon stops gets either a number
+ * below the one recorded, or a refusal: never one the restart reuses. */
+
+struct stopper {
+	struct idalloc *ida;
+	uint64_t max;
+	unsigned long got;
+	int	refused;
+};
+
+static void *
+ask_until_refused(void *arg)
+{
+	struct stopper *w = arg;
+	char	werr[256];
+	uint64_t id;
+
+	while (idalloc_next(w->ida, IDALLOC_MID, &id, werr, sizeof(werr)) == 0) {
+		if (id > w->max)
+			w->max = id;
+		__atomic_add_fetch(&w->got, 1, __ATOMIC_RELAXED);
+	}
+	w->refused = strstr(werr, "stopping") != NULL;
+	return (NULL);
+}
+
+START_TEST(stop_under_threads)
+{
+	static struct stopper w[NTHREADS];
+	pthread_t tid[NTHREADS];
+	struct idalloc *ida = xopen(7);
+	unsigned long got;
+	uint64_t max = 0;
+	char	want[64];
+	int	t;
+
+	for (t = 0; t < NTHREADS; t++) {
+		w[t].ida = ida;
+		ck_assert_int_eq(pthread_create(&tid[t], NULL,
+						ask_until_refused, &w[t]), 0);
+	}
+	/* stop while they are busy: after a few blocks in every thread */
+	do {
+		sched_yield();
+		for (got = ~0UL, t = 0; t < NTHREADS; t++)
+			if (__atomic_load_n(&w[t].got, __ATOMIC_RELAXED) < got)
+				got = __atomic_load_n(&w[t].got, __ATOMIC_RELAXED);
+	} while (got < 20);
+	idalloc_stop(ida);
+	for (t = 0; t < NTHREADS; t++) {
+		ck_assert_int_eq(pthread_join(tid[t], NULL), 0);
+		ck_assert_msg(w[t].refused, "thread %d: not refused as stopping", t);
+		if (w[t].max > max)
+			max = w[t].max;
+	}
+	/* recorded: the number after the last one handed out */
+	snprintf(want, sizeof(want), "icid 1\nmid %" PRIu64 "\n", max + 1);
+	ck_assert_str_eq(slurp(), want);
+	idalloc_close(ida);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -503,6 +593,8 @@ suite(void)
 	tcase_add_test(tc, removed_dir_fails);
 	tcase_add_test(tc, lock_excludes_second_open);
 	tcase_add_test(tc, threads_unique);
+	tcase_add_test(tc, stop_records_and_refuses);
+	tcase_add_test(tc, stop_under_threads);
 	suite_add_tcase(s, tc);
 	return (s);
 }
