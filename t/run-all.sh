@@ -140,7 +140,9 @@ soak() {
 		FAILED=$((FAILED + 1))
 		return
 	fi
+	local t0=$SECONDS
 	make soak SOAK_SESSIONS="$n" >/dev/null 2>&1
+	echo "run-all: make soak: $((SECONDS - t0)) s"
 	pass=$(grep -c '^:test-result: PASS' t/e2e/soak.trs 2>/dev/null)
 	fail=$(grep -Ec '^:test-result: (FAIL|ERROR|XPASS)' t/e2e/soak.trs 2>/dev/null)
 	if ! grep -q '^:global-test-result: PASS' t/e2e/soak.trs 2>/dev/null; then
