@@ -157,8 +157,9 @@ hook(enum log_sev sev, const char *line, void *arg)
 		seen.starts++;
 	else if (prefix(line, "Message finished MID "))
 		seen.finished++;
-	else if (prefix(line, "ICID ") && strcmp(line + strlen(line) - 6, " close") == 0)
-		seen.closes++;
+	else if (prefix(line, "ICID ") && strcmp(line + 5 + strspn(line + 5, "0123456789"),
+						  " close") == 0)
+		seen.closes++;		/* not "ICID 7 Unknown command: close" */
 }
 
 static void
