@@ -197,6 +197,15 @@ num(struct tl_str s)
 	return v;
 }
 
+/* idkey - an ICID or MID as the key of its table: the number's own
+ * decimal, as the record is removed by (trace_u64str of its number), not
+ * the log's text, which may say "007" or more than 64 bits hold */
+static size_t
+idkey(struct tl_str s, char key[32])
+{
+	return trace_u64str(key, num(s));
+}
+
 static void *
 grow(void *arr, size_t n, size_t size)
 {
@@ -345,7 +354,9 @@ evict(struct trace *tr)
 static struct trace_conn *
 conn_get(struct trace *tr, struct tl_str icid, int64_t t)
 {
-	struct trace_conn *c = tracemap_get(&tr->conns, icid.p, icid.n);
+	char	key[32];
+	size_t	kn = idkey(icid, key);
+	struct trace_conn *c = tracemap_get(&tr->conns, key, kn);
 
 	if (c != NULL)
 		return c;
@@ -355,7 +366,7 @@ conn_get(struct trace *tr, struct tl_str icid, int64_t t)
 	c->t_open = c->t_close = t;
 	c->smtpd_pid = -1;
 	c->refs = 1;
-	tracemap_put(&tr->conns, icid.p, icid.n, c);
+	tracemap_put(&tr->conns, key, kn, c);
 	c->prev = tr->clast;
 	if (tr->clast)
 		tr->clast->next = c;
@@ -397,7 +408,9 @@ msg_new(struct trace *tr, uint64_t mid, int64_t t)
 static struct trace_msg *
 msg_get(struct trace *tr, struct tl_str mid, int64_t t)
 {
-	struct trace_msg *m = tracemap_get(&tr->msgs, mid.p, mid.n);
+	char	key[32];
+	size_t	kn = idkey(mid, key);
+	struct trace_msg *m = tracemap_get(&tr->msgs, key, kn);
 
 	if (m != NULL) {
 		if (t > m->t_last)
@@ -405,7 +418,7 @@ msg_get(struct trace *tr, struct tl_str mid, int64_t t)
 		return m;
 	}
 	m = msg_new(tr, num(mid), t);
-	tracemap_put(&tr->msgs, mid.p, mid.n, m);
+	tracemap_put(&tr->msgs, key, kn, m);
 	return m;
 }
 
@@ -442,10 +455,9 @@ msg_free(struct trace *tr, struct trace_msg *m)
 		tr->mlast = m->prev;
 	tr->nmsgs--;
 	trace_tq_remove(&tr->mq, &m->q);
-	if (m->mid != 0) {
-		n = (int) trace_u64str(key, m->mid);
-		tracemap_del_val(&tr->msgs, key, (size_t) n, m);
-	}
+	/* also MID 0 (a log can say so): only m itself is removed */
+	n = (int) trace_u64str(key, m->mid);
+	tracemap_del_val(&tr->msgs, key, (size_t) n, m);
 	if (m->qid != NULL)
 		tracemap_del_val(&tr->qids, m->qid, strlen(m->qid), m);
 	if (m->conn) {
@@ -1325,8 +1337,11 @@ postfix_line(struct trace *tr, const struct traceline *l)
 			m->reject = mstr(m, l->value);
 		s = tl_eq(l->daemon, "smtpd") ? smtpd_get(tr, l, true) : NULL;
 		c = NULL;
-		if (icid_in(l->value, &icid))
-			c = tracemap_get(&tr->conns, icid.p, icid.n);
+		if (icid_in(l->value, &icid)) {
+			char	key[32];
+
+			c = tracemap_get(&tr->conns, key, idkey(icid, key));
+		}
 		if (c == NULL && m != NULL)
 			c = m->conn;
 		if (s != NULL && c != NULL)

@@ -637,6 +637,30 @@ START_TEST(nul_in_host)
 }
 END_TEST
 
+/* found by fuzz_trace: records were filed under the MID or ICID as the
+ * log wrote it ("007", "0") but removed under the number's decimal, so a
+ * freed record stayed in its table */
+static const char *const odd_ids[] = {
+	G("01", "Start MID 007 ICID 0"),
+	G("01", "Start MID 0 ICID 01"),
+	G("02", "Start MID 2 ICID 2"),
+	G("03", "Start MID 3 ICID 3"),
+	G("04", "MID 007 ICID 0 From: <a@b>"),
+	G("04", "MID 0 ICID 01 From: <c@d>"),
+	G("05", "ICID 0 close"),
+	G("05", "ICID 01 close"),
+	NULL,
+};
+
+START_TEST(odd_ids_evicted)
+{
+	struct cap c;
+
+	run(&c, odd_ids, 1);
+	ck_assert_int_ge(c.records, 4);
+}
+END_TEST
+
 /* --- --rejects ------------------------------------------------------------ */
 
 /* rejects - tracestat_rejects() of st as text or JSON, in a string */
@@ -717,6 +741,7 @@ suite(void)
 	tcase_add_test(tc, second_qid);
 	tcase_add_test(tc, dconn_after_idle);
 	tcase_add_test(tc, nul_in_host);
+	tcase_add_test(tc, odd_ids_evicted);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tables");
 	tcase_add_test(tc, rejects_empty_and_long_policy);
