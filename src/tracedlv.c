@@ -15,12 +15,6 @@
 
 /* --- ESA output ------------------------------------------------------------ */
 
-bool
-tracedlv_esa_on(const struct trace *tr)
-{
-	return tr->sink.esa != NULL;
-}
-
 void
 tracedlv_esa_emit(struct trace *tr, int64_t t)
 {

@@ -136,7 +136,15 @@ void	trace_tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline);
 void	trace_tq_remove(struct tq *q, struct trace_qlink *l);
 
 /* tracedlv.c */
-bool	tracedlv_esa_on(const struct trace *tr);
+
+/* tracedlv_esa_on - the ESA stream is asked for (inline: several times a
+ * line) */
+static inline bool
+tracedlv_esa_on(const struct trace *tr)
+{
+	return tr->sink.esa != NULL;
+}
+
 void	tracedlv_esa_emit(struct trace *tr, int64_t t);
 void	tracedlv_esa_printf(struct trace *tr, int64_t t, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
