@@ -20,14 +20,6 @@ struct cur {
 	const char *e;
 };
 
-bool
-tl_eq(struct tl_str s, const char *str)
-{
-	size_t	n = strlen(str);
-
-	return s.n == n && memcmp(s.p, str, n) == 0;
-}
-
 static struct tl_str
 mk(const char *p, const char *e)
 {
@@ -97,9 +89,8 @@ word(struct cur *c)
 
 /* upto - up to the first occurrence of lit, which is skipped */
 static bool
-upto(struct cur *c, const char *lit, struct tl_str *out)
+upto_n(struct cur *c, const char *lit, size_t n, struct tl_str *out)
 {
-	size_t	n = strlen(lit);
 	const char *q = c->p;
 
 	while ((size_t) (c->e - q) >= n
@@ -114,12 +105,14 @@ upto(struct cur *c, const char *lit, struct tl_str *out)
 	return false;
 }
 
+/* a literal's length is known where it is written */
+#define upto(c, lit, out)	upto_n((c), (lit), sizeof(lit) - 1, (out))
+
 /* rupto - up to the last occurrence of lit: for a client-supplied value
  * that could contain lit itself */
 static bool
-rupto(struct cur *c, const char *lit, struct tl_str *out)
+rupto_n(struct cur *c, const char *lit, size_t n, struct tl_str *out)
 {
-	size_t	n = strlen(lit);
 	const char *q;
 
 	if ((size_t) (c->e - c->p) < n)
@@ -133,6 +126,8 @@ rupto(struct cur *c, const char *lit, struct tl_str *out)
 	}
 	return false;
 }
+
+#define rupto(c, lit, out)	rupto_n((c), (lit), sizeof(lit) - 1, (out))
 
 /* first - the next byte, 0 at the end: which literals can follow */
 static int
@@ -576,12 +571,13 @@ queue_id(struct cur *c, struct tl_str *qid)
 
 /* field - ", key=" value up to the next ", " (or end) */
 static bool
-field(struct cur *c, const char *key, struct tl_str *out)
+field_n(struct cur *c, const char *key, size_t n, struct tl_str *out)
 {
 	const char *s, *q;
 
-	if (!eat(c, key))
+	if ((size_t) (c->e - c->p) < n || memcmp(c->p, key, n) != 0)
 		return false;
+	c->p += n;
 	s = c->p;
 	if (c->p < c->e && *c->p == '<') {
 		/* an address may hold ", " between its brackets: it ends at
@@ -601,6 +597,8 @@ field(struct cur *c, const char *key, struct tl_str *out)
 	(void) eat(c, ", ");
 	return true;
 }
+
+#define field(c, key, out)	field_n((c), (key), sizeof(key) - 1, (out))
 
 /* delivery - "to=<a>, [orig_to=<b>,] relay=R, [conn_use=N,] delay=..,
  * delays=.., dsn=D, status=S (text)" */

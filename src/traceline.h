@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct tl_str {
 	const char *p;
@@ -123,7 +124,14 @@ void	traceline_civil(int64_t t, int *year, int *mon, int *mday);
 /* traceline_mon - month 1..12 from "Jan".."Dec"; 0 otherwise */
 int	traceline_mon(const char *p);
 
-/* tl_eq - slice equals the NUL-terminated string */
-bool	tl_eq(struct tl_str s, const char *str);
+/* tl_eq - slice equals the NUL-terminated string (inline: the string is
+ * mostly a literal, whose length is then known) */
+static inline bool
+tl_eq(struct tl_str s, const char *str)
+{
+	size_t	n = strlen(str);
+
+	return s.n == n && memcmp(s.p, str, n) == 0;
+}
 
 #endif
