@@ -11,10 +11,12 @@
  *
  *	First it opens HOLD sessions (negotiation, connect, HELO) and holds
  *	them, then reads the filter's VmRSS and thread count; then it closes
- *	them. With SESSIONS, it then runs SESSIONS threads, each opening a
- *	session and sending its share of MESSAGES messages (MAIL, RCPT, ten
- *	headers, a BODY-byte body in 65535-byte chunks, end of message), and
- *	reads the filter's CPU time (utime+stime) around that. Prints one line:
+ *	them (with MDRIVER_KEEP in the environment, only at the end: the
+ *	messages then run beside HOLD idle sessions). With SESSIONS, it then
+ *	runs SESSIONS threads, each opening a session and sending its share
+ *	of MESSAGES messages (MAIL, RCPT, ten headers, a BODY-byte body in
+ *	65535-byte chunks, end of message), and reads the filter's CPU time
+ *	(utime+stime) around that. Prints one line:
  *
  *	hold N rss_kb R threads T [msgs M msg_per_s X cpu_us_per_msg C]
  *
@@ -297,6 +299,18 @@ cpu_s(long pid)
 	return (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
 }
 
+static void
+close_all(int *fds, long n)
+{
+	long	i;
+
+	for (i = 0; i < n; i++) {
+		(void) packet(fds[i], 'Q', "", 0);
+		close(fds[i]);
+	}
+	free(fds);
+}
+
 static double
 now(void)
 {
@@ -340,11 +354,8 @@ main(int argc, char **argv)
 		usleep(50000);
 	printf("hold %ld rss_kb %ld threads %ld", hold, status_kb(pid, "VmRSS"),
 	       status_kb(pid, "Threads"));
-	for (i = 0; i < hold; i++) {
-		(void) packet(fds[i], 'Q', "", 0);
-		close(fds[i]);
-	}
-	free(fds);
+	if (getenv("MDRIVER_KEEP") == NULL)
+		close_all(fds, hold);
 	if (argc == 7) {
 		pthread_t *tid;
 		char   *body;
@@ -376,5 +387,7 @@ main(int argc, char **argv)
 		free(tid);
 	}
 	printf("\n");
+	if (getenv("MDRIVER_KEEP") != NULL)
+		close_all(fds, hold);
 	return failed;
 }
