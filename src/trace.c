@@ -190,20 +190,22 @@ static uint64_t
 num(struct tl_str s)
 {
 	uint64_t v = 0;
-	size_t	i;
+	size_t	i, n = s.n < 20 ? s.n : 20;
 
-	for (i = 0; i < s.n && i < 20; i++)
+	for (i = 0; i < n; i++)
 		v = v * 10 + (uint64_t) (s.p[i] - '0');
 	return v;
 }
 
-/* idkey - an ICID or MID as the key of its table: the number's own
- * decimal, as the record is removed by (trace_u64str of its number), not
- * the log's text, which may say "007" or more than 64 bits hold */
+/* idkey - an ICID or MID as the key of its table: the number itself,
+ * its eight bytes (a record is removed by its number; the log's text may
+ * say "007" or more than 64 bits hold). No decimal to write, and one
+ * word to hash and compare. */
 static size_t
-idkey(struct tl_str s, char key[32])
+idkey(uint64_t id, char key[32])
 {
-	return trace_u64str(key, num(s));
+	memcpy(key, &id, sizeof(id));
+	return sizeof(id);
 }
 
 static void *
@@ -355,14 +357,15 @@ static struct trace_conn *
 conn_get(struct trace *tr, struct tl_str icid, int64_t t)
 {
 	char	key[32];
-	size_t	kn = idkey(icid, key);
+	uint64_t id = num(icid);
+	size_t	kn = idkey(id, key);
 	struct trace_conn *c = tracemap_get(&tr->conns, key, kn);
 
 	if (c != NULL)
 		return c;
 	c = spare_get(&tr->spare_conns, sizeof(struct conn_box), sizeof(struct conn_box));
 	trace_arena_init(conn_arena(c), ((struct conn_box *) (void *) c)->text, CONN_TEXT);
-	c->icid = num(icid);
+	c->icid = id;
 	c->t_open = c->t_close = t;
 	c->smtpd_pid = -1;
 	c->refs = 1;
@@ -409,7 +412,8 @@ static struct trace_msg *
 msg_get(struct trace *tr, struct tl_str mid, int64_t t)
 {
 	char	key[32];
-	size_t	kn = idkey(mid, key);
+	uint64_t id = num(mid);
+	size_t	kn = idkey(id, key);
 	struct trace_msg *m = tracemap_get(&tr->msgs, key, kn);
 
 	if (m != NULL) {
@@ -417,7 +421,7 @@ msg_get(struct trace *tr, struct tl_str mid, int64_t t)
 			m->t_last = t;
 		return m;
 	}
-	m = msg_new(tr, num(mid), t);
+	m = msg_new(tr, id, t);
 	tracemap_put(&tr->msgs, key, kn, m);
 	return m;
 }
@@ -456,7 +460,7 @@ msg_free(struct trace *tr, struct trace_msg *m)
 	tr->nmsgs--;
 	trace_tq_remove(&tr->mq, &m->q);
 	/* also MID 0 (a log can say so): only m itself is removed */
-	n = (int) trace_u64str(key, m->mid);
+	n = (int) idkey(m->mid, key);
 	tracemap_del_val(&tr->msgs, key, (size_t) n, m);
 	if (m->qid != NULL)
 		tracemap_del_val(&tr->qids, m->qid, strlen(m->qid), m);
@@ -546,7 +550,7 @@ conn_settle(struct trace *tr, struct trace_conn *c, enum trace_end end)
 	if (c->end == TRACE_END_UNKNOWN)
 		c->end = end;
 	trace_tq_remove(&tr->cq, &c->q);
-	n = (int) trace_u64str(key, c->icid);
+	n = (int) idkey(c->icid, key);
 	tracemap_del_val(&tr->conns, key, (size_t) n, c);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -1340,7 +1344,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		if (icid_in(l->value, &icid)) {
 			char	key[32];
 
-			c = tracemap_get(&tr->conns, key, idkey(icid, key));
+			c = tracemap_get(&tr->conns, key, idkey(num(icid), key));
 		}
 		if (c == NULL && m != NULL)
 			c = m->conn;
