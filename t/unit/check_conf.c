@@ -567,7 +567,7 @@ START_TEST(load_file_lines)
 	ck_assert_int_ge(fd = mkstemp(path), 0);
 	ck_assert_ptr_nonnull(fp = fdopen(fd, "w"));
 	fputs("# comment\n\npolicy P {\n  match rcpt_count { gt = x }\n}\n", fp);
-	fclose(fp);
+	ck_assert_int_eq(fclose(fp), 0);
 	ck_assert_ptr_null(conf_load(path, collect, &e));
 	unlink(path);
 	snprintf(want, sizeof(want), "%s:4: gt 'x' for rule rcpt_count", path);

@@ -199,7 +199,7 @@ START_TEST(parse_name_limits)
 
 	/* 63-byte label */
 	memset(name, 'a', 63);
-	strcpy(name + 63, ".example");
+	memcpy(name + 63, ".example", sizeof(".example"));
 	ck_assert_int_eq(hat_entry_parse(name, &e, &why), 0);
 	hat_entry_free(&e);
 

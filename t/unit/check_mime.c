@@ -65,7 +65,6 @@ begin(struct mime_scan *m, const char *msg, const char *join)
 			if (have)
 				mime_scan_header(m, strbuf_str(&name),
 						 strbuf_str(&value));
-			have = false;
 			if (eol == p)
 				break;
 			colon = memchr(p, ':', (size_t) (eol - p));

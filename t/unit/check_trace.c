@@ -326,7 +326,7 @@ cap_record(const struct trace_msg *m, void *arg)
 	ck_assert(fp != NULL);
 	traceout_msg(fp, m, false);
 	c->len += (size_t) ftell(fp);
-	fclose(fp);
+	ck_assert_int_eq(fclose(fp), 0);
 }
 
 static void
