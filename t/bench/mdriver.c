@@ -277,7 +277,7 @@ status_kb(long pid, const char *field)
 	while (fgets(line, sizeof(line), fp))
 		if (strncmp(line, field, strlen(field)) == 0)
 			v = atol(line + strlen(field) + 1);
-	fclose(fp);
+	(void) fclose(fp);		/* read only */
 	return v;
 }
 
@@ -295,7 +295,7 @@ cpu_s(long pid)
 	if (fscanf(fp, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 		   &ut, &st) != 2)
 		ut = st = 0;
-	fclose(fp);
+	(void) fclose(fp);		/* read only */
 	return (double) (ut + st) / (double) sysconf(_SC_CLK_TCK);
 }
 
@@ -317,22 +317,23 @@ now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 int
 main(int argc, char **argv)
 {
 	struct rlimit rl = {65536, 65536};
-	long	pid, hold, i, sessions = 0, msgs = 0, settle;
+	long	pid, hold, i, sessions, msgs, settle;
 	int    *fds;
+	const char *timeout;
 
 	if (argc != 4 && argc != 7) {
 		fprintf(stderr, "usage: mdriver SOCKET PID HOLD [SESSIONS MESSAGES BODY]\n");
 		return 64;
 	}
-	if (getenv("MDRIVER_TIMEOUT") != NULL)
-		io_timeout.tv_sec = atol(getenv("MDRIVER_TIMEOUT"));
+	if ((timeout = getenv("MDRIVER_TIMEOUT")) != NULL)
+		io_timeout.tv_sec = atol(timeout);
 	sock_path = argv[1];
 	pid = atol(argv[2]);
 	hold = atol(argv[3]);
@@ -343,6 +344,7 @@ main(int argc, char **argv)
 		if ((fds[i] = session_open((int) i)) < 0) {
 			fprintf(stderr, "mdriver: session %ld of %ld: %s\n", i + 1,
 				hold, strerror(errno));
+			free(fds);
 			return 1;
 		}
 	/*
@@ -351,7 +353,7 @@ main(int argc, char **argv)
 	 * built without has a thread per session still starting.
 	 */
 	for (settle = 0; hold > 0 && settle < 20; settle++)
-		usleep(50000);
+		nanosleep(&(struct timespec) {.tv_nsec = 50000000}, NULL);
 	printf("hold %ld rss_kb %ld threads %ld", hold, status_kb(pid, "VmRSS"),
 	       status_kb(pid, "Threads"));
 	if (getenv("MDRIVER_KEEP") == NULL)
@@ -368,10 +370,13 @@ main(int argc, char **argv)
 		msgs = msgs_per_session * sessions;
 		body = malloc(body_len + 1);
 		tid = calloc((size_t) sessions, sizeof(*tid));
-		if (body == NULL || tid == NULL)
+		if (body == NULL || tid == NULL) {
+			free(body);
+			free(tid);
 			return 1;
+		}
 		for (i = 0; i < (long) body_len; i++)
-			body[i] = i % 72 == 71 ? '\n' : (i % 72 == 70 ? '\r' : 'a' + i % 26);
+			body[i] = (char) (i % 72 == 71 ? '\n' : (i % 72 == 70 ? '\r' : 'a' + i % 26));
 		c0 = cpu_s(pid);
 		t0 = now();
 		for (i = 0; i < sessions; i++)

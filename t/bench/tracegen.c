@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	static char ring[1024][16];	/* deferred queue IDs, oldest expire */
 	unsigned rpos = 0;
 
-	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	(void) setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	while (written < limit) {
 		int	kind = (int) rnd(100), n = 0, pid = spid + (int) rnd(50);
 		unsigned a = rnd(250) + 1, b = rnd(250) + 1, c = rnd(250) + 1;
