@@ -81,7 +81,7 @@ trace_arena_alloc(struct trace_arena *a, size_t n)
 
 		if (b == NULL)
 			trace_nomem();
-		memcpy(b, &a->more, sizeof(void *));
+		memcpy(b, &a->more, sizeof(a->more));
 		a->more = b;
 		a->p = b + sizeof(void *);
 		a->left = size - sizeof(void *);

@@ -35,6 +35,7 @@ scan(struct mime_scan *m, const uint8_t *data, size_t size, size_t step)
 		const uint8_t *nl = memchr(data + off, '\n', size - off);
 		size_t	len = nl ? (size_t) (nl - (data + off)) : size - off;
 
+		/* cppcheck-suppress knownConditionTrueFalse ; nl == data + off: an empty line */
 		if (len == 0) {
 			off++;
 			break;

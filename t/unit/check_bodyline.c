@@ -77,6 +77,7 @@ body_with_line(size_t lead, size_t n, size_t *len)
 	}
 	memset(p + i, 'L', n);
 	i += n;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): bytes, with a length */
 	memcpy(p + i, "\r\ny\r\n", 5);
 	*len = i + 5;
 	return (p);
