@@ -15,7 +15,8 @@ libmilter-dev libspf2-dev libconfuse-dev check zlib1g-dev
 postfix swaks miltertest dnsmasq-base iproute2 mandoc util-linux
 logrotate dpkg-dev debhelper build-essential
 m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+cppcheck clang-tidy"
 
 missing=
 for p in $PKGS; do

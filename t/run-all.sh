@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-all.sh - run the whole test suite from a fresh clone, as root on
 # Debian 12: install what is missing, build out of tree in _build/ with
-# warnings as errors, `make check`, show the logs of what failed; then the
+# warnings as errors, `make check`, show the logs of what failed, `make lint`
+# (cppcheck, clang-tidy); then the
 # same unit and end-to-end tests again in _build-asan/ under ASan+UBSan with
 # leak checks, plus the 20,000-session soak (make soak) there, and the
 # threaded tests and the fault test (the daemon under load, reloads, a
@@ -108,6 +109,21 @@ sanitized() {
 	done
 	FAILED=$((FAILED + n))
 }
+
+# static analysis (make lint-cppcheck, make lint-clang-tidy: the committed
+# .clang-tidy and t/lint/ over src/ and t/); one pass or fail per tool
+for tool in cppcheck clang-tidy; do
+	step "make lint-$tool"
+	cd "$build" || exit 1
+	t0=$SECONDS
+	if make -s lint-$tool; then
+		PASS=$((PASS + 1))
+	else
+		echo "run-all: $tool has findings (see above)"
+		FAILED=$((FAILED + 1))
+	fi
+	echo "run-all: lint-$tool took $((SECONDS - t0)) s"
+done
 
 # make distcheck: the release tarball builds, installs and uninstalls
 # cleanly, with warnings as errors. The whole suite ran above, so the
