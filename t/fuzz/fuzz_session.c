@@ -192,7 +192,8 @@ init(void)
 	/* a block large enough that the state file is written once */
 	if ((ids = idalloc_open(statedir, 1000000000u, err, sizeof(err))) == NULL)
 		fuzz_fail(__FILE__, __LINE__, err);
-	atexit(cleanup);
+	if (atexit(cleanup) != 0)
+		fuzz_fail(__FILE__, __LINE__, "atexit");
 	confs[0] = conf_load_buf("", "defaults", conf_err, NULL);
 #ifdef FUZZ_TOP_SRCDIR
 	confs[1] = conf_load(FUZZ_TOP_SRCDIR "/conf/esmtpguard.conf", conf_err, NULL);
