@@ -315,6 +315,26 @@ hit_line(struct session *s, enum rule_id r, uint64_t value, const char *shown)
 					   action_name(rule->action)));
 }
 
+/*
+ * reply_name_ok - whether the MTA's {j} may open a 421 reply. libmilter
+ * refuses a reply text with CR or LF, or longer than its 980 bytes, and
+ * the MTA then answers a plain tempfail instead of closing: a name that
+ * could do that, or is no host name at all, is left out of the reply.
+ */
+static bool
+reply_name_ok(const char *name)
+{
+	size_t	n;
+
+	if (name == NULL)
+		return false;
+	for (n = 0; name[n] != 0; n++)
+		if (n == 255 || (unsigned char) name[n] <= ' '
+		    || (unsigned char) name[n] > '~')
+			return false;
+	return n > 0;
+}
+
 /* refuse - the verdict of a rule whose action is not log */
 
 static bool
@@ -455,7 +475,7 @@ session_open(struct conf *conf, struct idalloc *ids,
 	stats_policy_connection(s->stats);
 
 	if (!open_lines(s, c, group, entry, client.verified_name)
-	    || (c->mta_name != NULL && *c->mta_name != 0
+	    || (reply_name_ok(c->mta_name)
 		&& (s->mta_name = strdup(c->mta_name)) == NULL)) {
 		internal_error(s, conf, v, "out of memory");
 		return s;

@@ -627,6 +627,47 @@ START_TEST(folded_header_lines)
 }
 END_TEST
 
+/* a {j} that libmilter would refuse in a reply (CR, LF, over its length)
+ * or that is no host name is left out of the 421, which stays a 421 */
+START_TEST(drop_reply_names)
+{
+	static const char *const bad[] = {
+		"mx\r\n250 2.0.0 Ok", "mx test", "", "mx\x7f", "\xc3\xa9.test",
+	};
+	struct session_conn c = {.client_addr = "127.0.0.1"};
+	struct verdict v;
+	struct session *s;
+	char   *value = repeat('v', 1100), *longname = repeat('a', 256);
+	size_t	i;
+
+	load("policy DEFAULT { access = accept }\n");
+	for (i = 0; i <= sizeof(bad) / sizeof(bad[0]); i++) {
+		c.mta_name = i < sizeof(bad) / sizeof(bad[0]) ? bad[i] : longname;
+		s = session_open(conf, ids, &c, &v);
+		ck_assert_int_lt(nopened, MAXOPEN);
+		opened[nopened++] = s;
+		to_data(s, &v);
+		session_header(s, "X", value, &v);
+		ck_assert_int_eq(v.kind, VERDICT_DROP);
+		ck_assert_str_eq(v.rcode, "421");
+		ck_assert_msg(strncmp(v.text, "closing connection: ", 20) == 0,
+			      "name %zu: text \"%s\"", i, v.text);
+	}
+	/* 255 bytes is still a name */
+	longname[255] = 0;
+	c.mta_name = longname;
+	s = session_open(conf, ids, &c, &v);
+	opened[nopened++] = s;
+	to_data(s, &v);
+	session_header(s, "X", value, &v);
+	ck_assert_int_eq(v.kind, VERDICT_DROP);
+	ck_assert_msg(strncmp(v.text, longname, 255) == 0 && v.text[255] == ' ',
+		      "text \"%s\"", v.text);
+	free(longname);
+	free(value);
+}
+END_TEST
+
 /* with SMFIP_HDR_LEADSPC the value is exactly what followed the colon */
 START_TEST(raw_header_values)
 {
@@ -807,6 +848,7 @@ suite(void)
 	tcase_add_test(tc, body_line_across_chunks);
 	tcase_add_test(tc, folded_header_lines);
 	tcase_add_test(tc, raw_header_values);
+	tcase_add_test(tc, drop_reply_names);
 	tcase_add_test(tc, rcpt_refusal_keeps_message);
 	tcase_add_test(tc, connections_released_on_close);
 	tcase_add_test(tc, help_is_not_unknown);
