@@ -192,6 +192,7 @@ num(struct tl_str s)
 	uint64_t v = 0;
 	size_t	i, n = s.n < 20 ? s.n : 20;
 
+	/* cppcheck-suppress knownConditionTrueFalse ; s.n is a field's length */
 	for (i = 0; i < n; i++)
 		v = v * 10 + (uint64_t) (s.p[i] - '0');
 	return v;

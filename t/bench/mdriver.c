@@ -327,6 +327,7 @@ main(int argc, char **argv)
 	long	pid, hold, i, sessions, msgs, settle;
 	int    *fds;
 	const char *timeout;
+	int	keep;
 
 	if (argc != 4 && argc != 7) {
 		fprintf(stderr, "usage: mdriver SOCKET PID HOLD [SESSIONS MESSAGES BODY]\n");
@@ -356,7 +357,8 @@ main(int argc, char **argv)
 		nanosleep(&(struct timespec) {.tv_nsec = 50000000}, NULL);
 	printf("hold %ld rss_kb %ld threads %ld", hold, status_kb(pid, "VmRSS"),
 	       status_kb(pid, "Threads"));
-	if (getenv("MDRIVER_KEEP") == NULL)
+	keep = getenv("MDRIVER_KEEP") != NULL;
+	if (!keep)
 		close_all(fds, hold);
 	if (argc == 7) {
 		pthread_t *tid;
@@ -370,18 +372,15 @@ main(int argc, char **argv)
 		msgs = msgs_per_session * sessions;
 		body = malloc(body_len + 1);
 		tid = calloc((size_t) sessions, sizeof(*tid));
-		if (body == NULL || tid == NULL) {
-			free(body);
-			free(tid);
-			return 1;
-		}
+		if (body == NULL || tid == NULL)
+			exit(1);		/* exit frees what is held */
 		for (i = 0; i < (long) body_len; i++)
 			body[i] = (char) (i % 72 == 71 ? '\n' : (i % 72 == 70 ? '\r' : 'a' + i % 26));
 		c0 = cpu_s(pid);
 		t0 = now();
 		for (i = 0; i < sessions; i++)
 			if (pthread_create(&tid[i], NULL, worker, body) != 0)
-				return 1;
+				exit(1);
 		for (i = 0; i < sessions; i++)
 			pthread_join(tid[i], NULL);
 		t1 = now();
@@ -392,7 +391,7 @@ main(int argc, char **argv)
 		free(tid);
 	}
 	printf("\n");
-	if (getenv("MDRIVER_KEEP") != NULL)
+	if (keep)
 		close_all(fds, hold);
 	return failed;
 }
