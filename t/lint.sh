@@ -23,6 +23,7 @@ shift
 : "${top_srcdir:?top_srcdir must be set (make lint does)}"
 : "${LINT_JOBS:=2}" "${CPPCHECK:=cppcheck}" "${CLANG_TIDY:=clang-tidy}"
 
+# shellcheck disable=SC2086 # LINT_FILES is a list of names
 files=$(cd "$top_srcdir" &&
 	if [ -n "${LINT_FILES:-}" ]; then printf '%s\n' $LINT_FILES
 	else find src t -name '*.c' ! -path 't/fuzz/work-*'; fi |
@@ -79,6 +80,7 @@ clang-tidy)
 		done
 		echo ']'
 	} >"$out/compile_commands.json"
+	# shellcheck disable=SC2016 # expanded by the sh -c
 	printf '%s\n' "$files" |
 		LINT_OUT=$out CLANG_TIDY=$CLANG_TIDY xargs -P "$LINT_JOBS" -n 1 \
 		sh -c 'o=$LINT_OUT/$(printf "%s" "$1" | tr / _)
