@@ -103,22 +103,39 @@ log_set_hook(log_hook_fn *hook, void *arg)
 	pthread_mutex_unlock(&log_lock);
 }
 
-/* log_format - the line as a new string, or NULL */
+/*
+ * A line is formatted once, after LOG_PREFIX bytes of room in which the
+ * file's "stamp level: " prefix is put, and with room for the newline,
+ * so that the file gets it with one write(2) and nothing is copied.
+ * Ordinary lines fit the caller's stack buffer; a longer one is
+ * formatted again into memory of its size.
+ */
+#define LOG_PREFIX	48	/* "Thu Aug 14 11:04:31 2014 Critical: " */
+#define LOG_STACK	1024
 
-static char *
-log_format(const char *fmt, va_list ap)
+/* log_format - the line at *text in buf, or in new memory (*heap) */
+
+static bool
+log_format(char *buf, size_t size, char **heap, char **text,
+	   const char *fmt, va_list ap)
 {
 	va_list	ap2;
-	char   *buf;
 	int	n;
 
+	*heap = NULL;
+	*text = buf + LOG_PREFIX;
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(*text, size - LOG_PREFIX - 1, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || (buf = malloc((size_t) n + 1)) == NULL)
-		return NULL;
-	(void) vsnprintf(buf, (size_t) n + 1, fmt, ap);	/* measured above */
-	return buf;
+	if (n < 0)
+		return false;
+	if ((size_t) n < size - LOG_PREFIX - 1)
+		return true;
+	if ((*heap = malloc(LOG_PREFIX + (size_t) n + 2)) == NULL)
+		return false;
+	*text = *heap + LOG_PREFIX;
+	(void) vsnprintf(*text, (size_t) n + 1, fmt, ap);	/* measured above */
+	return true;
 }
 
 /* log_write_all - write(2) until done; a log file must not lose tails */
@@ -140,10 +157,36 @@ log_write_all(int fd, const char *p, size_t n)
 	}
 }
 
-/* log_file_line - one ESA mail_logs line: "Thu Aug 14 11:04:31 2014 Info: " */
+/*
+ * log_stamp - "Thu Aug 14 11:04:31 2014", formatted once per second:
+ * localtime_r() and strftime() cost more than the rest of a line. Under
+ * log_lock.
+ */
+static const char *
+log_stamp(void)
+{
+	static time_t last = (time_t) -1;
+	static char stamp[32];
+	struct tm tm;
+	time_t	now = time(NULL);
 
+	if (now != last) {
+		last = now;
+		if (localtime_r(&now, &tm) == NULL
+		    || strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y",
+				&tm) == 0)
+			stamp[0] = 0;
+	}
+	return stamp;
+}
+
+/*
+ * log_file_line - one ESA mail_logs line: "Thu Aug 14 11:04:31 2014 Info: "
+ * put in the LOG_PREFIX bytes before text, and a newline after it (the
+ * caller's buffer has room for both); under log_lock
+ */
 static void
-log_file_line(int fd, enum log_sev sev, const char *line)
+log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 {
 	static const char *const level[] = {
 		[LOG_SEV_INFO] = "Info",
@@ -152,24 +195,17 @@ log_file_line(int fd, enum log_sev sev, const char *line)
 		[LOG_SEV_FATAL] = "Critical",
 		[LOG_SEV_PANIC] = "Critical",
 	};
-	char	stamp[64];
-	struct tm tm;
-	time_t	now = time(NULL);
-	size_t	n;
-	char   *buf;
+	const char *stamp = log_stamp();
+	size_t	slen = strlen(stamp), llen = strlen(level[sev]);
+	char   *p = text - (slen + 1 + llen + 2);
 
-	localtime_r(&now, &tm);
-	if (strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y", &tm) == 0)
-		stamp[0] = 0;
-	n = strlen(stamp) + strlen(level[sev]) + strlen(line) + 5;
-	if ((buf = malloc(n)) == NULL) {
-		log_write_all(fd, line, strlen(line));
-		log_write_all(fd, "\n", 1);
-		return;
-	}
-	snprintf(buf, n, "%s %s: %s\n", stamp, level[sev], line);
-	log_write_all(fd, buf, strlen(buf));
-	free(buf);
+	memcpy(p, stamp, slen);
+	p[slen] = ' ';
+	memcpy(p + slen + 1, level[sev], llen);
+	memcpy(p + slen + 1 + llen, ": ", 2);
+	text[len] = '\n';
+	log_write_all(fd, p, (size_t) (text + len + 1 - p));
+	text[len] = 0;
 }
 
 void
@@ -182,8 +218,16 @@ log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
 		[LOG_SEV_FATAL] = LOG_CRIT,
 		[LOG_SEV_PANIC] = LOG_CRIT,
 	};
-	char   *line = log_format(fmt, ap);
-	const char *text = line ? line : "log: out of memory formatting a line";
+	static const char oom[] = "log: out of memory formatting a line";
+	char	buf[LOG_STACK];
+	char   *heap, *text;
+	size_t	len;
+
+	if (!log_format(buf, sizeof(buf), &heap, &text, fmt, ap)) {
+		text = buf + LOG_PREFIX;
+		memcpy(text, oom, sizeof(oom));
+	}
+	len = strlen(text);
 
 	pthread_mutex_lock(&log_lock);
 	if (log_hook != NULL) {
@@ -193,10 +237,10 @@ log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
 		if (log_stderr)
 			fprintf(stderr, "esmtpguard: %s\n", text);
 		if (log_fd >= 0)
-			log_file_line(log_fd, sev, text);
+			log_file_line(log_fd, sev, text, len);
 	}
 	pthread_mutex_unlock(&log_lock);
-	free(line);
+	free(heap);
 }
 
 #define LOG_FN(fn, sev) \
