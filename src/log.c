@@ -8,6 +8,8 @@
  *	or to syslog, stderr and the ESA-format file. The file is written
  *	with one write(2) on an O_APPEND descriptor, so lines from several
  *	threads (or a rotated file reopened on SIGHUP) never interleave.
+ *	Syslog is a client of our own on the local socket that sends what
+ *	syslog(3) sends (see log_syslog_line for why).
  * DIAGNOSTICS
  *	A line that cannot be formatted for lack of memory is replaced by
  *	a fixed one saying so: the log never silently loses that fact.
@@ -20,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +35,15 @@ static bool log_stderr;
 static int log_fd = -1;
 static log_hook_fn *log_hook;
 static void *log_hook_arg;
+
+/* syslog: our own client of the local socket (see log_syslog_line) */
+static char log_sys_path[sizeof(((struct sockaddr_un *) 0)->sun_path)]
+	= _PATH_LOG;
+static int log_sys_fd = -1;
+static int log_sys_type;		/* SOCK_DGRAM, or SOCK_STREAM */
+static int log_sys_facility = LOG_USER;	/* syslog(3)'s default */
+static time_t log_sys_retry;		/* no socket: next attempt */
+static pid_t log_pid;			/* 0: not known in this process */
 
 static const struct {
 	const char *name;
@@ -55,13 +68,81 @@ log_facility_parse(const char *name)
 	return -1;
 }
 
+/* log_sys_close - drop the syslog socket; under log_lock */
+
+static void
+log_sys_close(void)
+{
+	if (log_sys_fd >= 0)
+		close(log_sys_fd);
+	log_sys_fd = -1;
+}
+
+/* log_sys_connect - connect to the syslog socket, datagram first, as
+ * openlog() does; under log_lock */
+
+static void
+log_sys_connect(void)
+{
+	struct sockaddr_un sun;
+	int	type = SOCK_DGRAM, fd, err;
+
+	log_sys_close();
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, log_sys_path, sizeof(sun.sun_path));
+	for (;;) {
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) < 0)
+			return;
+		if (connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0) {
+			log_sys_fd = fd;
+			log_sys_type = type;
+			return;
+		}
+		err = errno;
+		close(fd);
+		if (err != EPROTOTYPE || type == SOCK_STREAM)
+			return;
+		type = SOCK_STREAM;
+	}
+}
+
+/* log_forked - a child (daemonize) has another process ID */
+
+static void
+log_forked(void)
+{
+	log_pid = 0;
+}
+
+static void
+log_atfork(void)
+{
+	(void) pthread_atfork(NULL, NULL, log_forked);
+}
+
+/* log_open_at - (re)open syslog at another socket than /dev/log */
+
+void
+log_open_at(int facility, const char *path)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	(void) pthread_once(&once, log_atfork);
+	pthread_mutex_lock(&log_lock);
+	log_sys_facility = facility;
+	snprintf(log_sys_path, sizeof(log_sys_path), "%s", path);
+	log_sys_connect();
+	log_sys_retry = 0;
+	pthread_mutex_unlock(&log_lock);
+}
+
 /* log_open - (re)open syslog */
 
 void
 log_open(int facility)
 {
-	closelog();
-	openlog("esmtpguard", LOG_PID | LOG_NDELAY, facility);
+	log_open_at(facility, _PATH_LOG);
 }
 
 void
@@ -110,7 +191,7 @@ log_set_hook(log_hook_fn *hook, void *arg)
  * Ordinary lines fit the caller's stack buffer; a longer one is
  * formatted again into memory of its size.
  */
-#define LOG_PREFIX	48	/* "Thu Aug 14 11:04:31 2014 Critical: " */
+#define LOG_PREFIX	64	/* "<191>Aug 14 11:04:31 esmtpguard[2147483647]: " */
 #define LOG_STACK	1024
 
 /* log_format - the line at *text in buf, or in new memory (*heap) */
@@ -158,26 +239,93 @@ log_write_all(int fd, const char *p, size_t n)
 }
 
 /*
- * log_stamp - "Thu Aug 14 11:04:31 2014", formatted once per second:
- * localtime_r() and strftime() cost more than the rest of a line. Under
- * log_lock.
+ * log_stamp - the stamps of the second: "Thu Aug 14 11:04:31 2014" for
+ * the file and "Aug 14 11:04:31 esmtpguard[PID]: " for syslog (what
+ * syslog(3) writes after "<PRI>"), formatted once per second or when the
+ * process ID changed: localtime_r() and strftime() cost more than the
+ * rest of a line. Under log_lock.
  */
-static const char *
-log_stamp(void)
+static time_t
+log_stamp(const char **file, const char **sys, size_t *syslen)
 {
 	static time_t last = (time_t) -1;
-	static char stamp[32];
+	static pid_t last_pid;
+	static char fstamp[32], sstamp[64];
+	static size_t slen;
 	struct tm tm;
 	time_t	now = time(NULL);
+	char	when[32];
+	int	n;
 
-	if (now != last) {
+	if (log_pid == 0)
+		log_pid = getpid();
+	if (now != last || log_pid != last_pid) {
 		last = now;
-		if (localtime_r(&now, &tm) == NULL
-		    || strftime(stamp, sizeof(stamp), "%a %b %e %H:%M:%S %Y",
-				&tm) == 0)
-			stamp[0] = 0;
+		last_pid = log_pid;
+		if (localtime_r(&now, &tm) == NULL) {
+			fstamp[0] = when[0] = 0;
+		} else {
+			if (strftime(fstamp, sizeof(fstamp),
+				     "%a %b %e %H:%M:%S %Y", &tm) == 0)
+				fstamp[0] = 0;
+			if (strftime(when, sizeof(when), "%b %e %H:%M:%S", &tm) == 0)
+				when[0] = 0;
+		}
+		n = snprintf(sstamp, sizeof(sstamp), "%s esmtpguard[%ld]: ",
+			     when, (long) log_pid);
+		slen = n < 0 ? 0 : (size_t) n;
 	}
-	return stamp;
+	*file = fstamp;
+	*sys = sstamp;
+	*syslen = slen;
+	return now;
+}
+
+/*
+ * log_syslog_line - send "<PRI>stamp esmtpguard[PID]: text" to the
+ * syslog socket, the header put in the LOG_PREFIX bytes before text.
+ *
+ * This is what syslog(3) sends, without its cost per line (it formats
+ * the stamp and the line again, and asks for the PID) and without its
+ * cost when nothing listens: syslog(3) then tries socket() and connect()
+ * again for every line; we try again at most once a second. A socket
+ * that fails (the syslog daemon restarted) is reconnected and the line
+ * sent again once, as syslog(3) does. Lines nobody can take are lost, as
+ * with syslog(3): log_file is the record that does not depend on it.
+ * Under log_lock.
+ */
+static void
+log_syslog_line(int prio, char *text, size_t len)
+{
+	const char *fstamp, *sstamp;
+	char	pri[8];
+	size_t	slen, plen, n;
+	time_t	now = log_stamp(&fstamp, &sstamp, &slen);
+	char   *p;
+	int	try;
+
+	plen = (size_t) snprintf(pri, sizeof(pri), "<%d>",
+				 (prio & LOG_PRIMASK) | log_sys_facility);
+	p = text - slen - plen;
+	memcpy(p, pri, plen);
+	memcpy(p + plen, sstamp, slen);
+	n = (size_t) (text + len - p);
+	for (try = 0; try < 2; try++) {
+		if (log_sys_fd < 0) {
+			if (now < log_sys_retry)
+				return;
+			log_sys_connect();
+			if (log_sys_fd < 0) {
+				log_sys_retry = now + 1;
+				return;
+			}
+		}
+		/* a stream socket takes the NUL as the end of the message */
+		if (send(log_sys_fd, p, n + (log_sys_type == SOCK_STREAM),
+			 MSG_NOSIGNAL) >= 0)
+			return;
+		log_sys_close();
+	}
 }
 
 /*
@@ -195,10 +343,13 @@ log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 		[LOG_SEV_FATAL] = "Critical",
 		[LOG_SEV_PANIC] = "Critical",
 	};
-	const char *stamp = log_stamp();
-	size_t	slen = strlen(stamp), llen = strlen(level[sev]);
-	char   *p = text - (slen + 1 + llen + 2);
+	const char *stamp, *sys;
+	size_t	slen, llen = strlen(level[sev]);
+	char   *p;
 
+	(void) log_stamp(&stamp, &sys, &slen);
+	slen = strlen(stamp);
+	p = text - (slen + 1 + llen + 2);
 	memcpy(p, stamp, slen);
 	p[slen] = ' ';
 	memcpy(p + slen + 1, level[sev], llen);
@@ -233,7 +384,7 @@ log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
 	if (log_hook != NULL) {
 		log_hook(sev, text, log_hook_arg);
 	} else {
-		syslog(prio[sev], "%s", text);
+		log_syslog_line(prio[sev], text, len);
 		if (log_stderr)
 			fprintf(stderr, "esmtpguard: %s\n", text);
 		if (log_fd >= 0)

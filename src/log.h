@@ -43,8 +43,14 @@ enum log_sev {
  * "daemon", "user"); -1 when unknown */
 int	log_facility_parse(const char *name);
 
-/* log_open - (re)open syslog with the given facility code */
+/* log_open - (re)open syslog with the given facility code: lines go to
+ * the local socket /dev/log as syslog(3) sends them, "<PRI>Mmm dd
+ * hh:mm:ss esmtpguard[PID]: text"; when nothing listens there, lines
+ * are dropped and a new connection is tried at most once a second */
 void	log_open(int facility);
+
+/* log_open_at - log_open with another socket than /dev/log (tests) */
+void	log_open_at(int facility, const char *path);
 
 /* log_set_stderr - also copy every line to stderr (foreground mode) */
 void	log_set_stderr(bool on);

@@ -1,0 +1,220 @@
+/*++
+ * NAME
+ *	check_log 1t
+ * SUMMARY
+ *	unit tests of log: the syslog datagram and the ESA file line
+ * DESCRIPTION
+ *	A syslog "daemon" of the test's own is a datagram socket in a
+ *	temporary directory (log_open_at); the file is a temporary file.
+ *--*/
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "unit.h"
+
+static char dir[64];
+static char sock_path[96];
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/check_log.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sock_path, sizeof(sock_path), "%s/log", dir);
+}
+
+static void
+teardown(void)
+{
+	char	path[112];
+
+	log_set_file(NULL);
+	unlink(sock_path);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* listener - a syslog daemon's socket at sock_path */
+
+static int
+listener(void)
+{
+	struct sockaddr_un sun;
+	int	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	unlink(sock_path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+	return fd;
+}
+
+/* receive - one datagram as a string, within 5 s */
+
+static char *
+receive(int fd)
+{
+	static char buf[8192];
+	struct timeval tv = {5, 0};
+	ssize_t	n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = 0;
+	return buf;
+}
+
+static void
+assert_matches(const char *s, const char *ere)
+{
+	regex_t	re;
+
+	ck_assert_int_eq(regcomp(&re, ere, REG_EXTENDED | REG_NOSUB), 0);
+	ck_assert_msg(regexec(&re, s, 0, NULL, 0) == 0, "'%s' !~ /%s/", s, ere);
+	regfree(&re);
+}
+
+#define SYS_STAMP "[A-Z][a-z]{2} [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]"
+#define ESA_STAMP "[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3][0-9] " \
+	"[0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4}"
+
+START_TEST(syslog_sends_what_syslog3_sends)
+{
+	int	fd = listener();
+	char	want[64];
+
+	log_open_at(LOG_MAIL, sock_path);
+	log_info("ICID %d close", 7);
+	snprintf(want, sizeof(want), " esmtpguard[%ld]: ICID 8 close",
+		 (long) getpid());
+	assert_matches(receive(fd), "^<22>" SYS_STAMP);
+	log_info("ICID %d close", 8);
+	ck_assert_str_eq(strstr(receive(fd), " esmtpguard["), want);
+	log_warn("odd");
+	assert_matches(receive(fd), "^<20>" SYS_STAMP " esmtpguard\\[[0-9]+\\]: odd$");
+	log_open_at(LOG_LOCAL3, sock_path);
+	log_error("bad");
+	assert_matches(receive(fd), "^<155>" SYS_STAMP " esmtpguard\\[[0-9]+\\]: bad$");
+	close(fd);
+}
+END_TEST
+
+/* a syslog daemon that restarts gets the next line on its new socket */
+START_TEST(syslog_reconnects_after_restart)
+{
+	int	fd = listener();
+
+	log_open_at(LOG_MAIL, sock_path);
+	log_info("before");
+	assert_matches(receive(fd), ": before$");
+	close(fd);
+	fd = listener();
+	log_info("after");
+	assert_matches(receive(fd), ": after$");
+	close(fd);
+}
+END_TEST
+
+/* the child of a fork (daemonize) logs its own process ID */
+START_TEST(syslog_pid_after_fork)
+{
+	int	fd = listener(), status;
+	pid_t	child;
+	char	want[64];
+
+	log_open_at(LOG_MAIL, sock_path);
+	log_info("parent");
+	(void) receive(fd);
+	if ((child = fork()) == 0) {
+		log_info("child");
+		_exit(0);
+	}
+	ck_assert_int_gt(child, 0);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	snprintf(want, sizeof(want), "esmtpguard[%ld]: child", (long) child);
+	ck_assert_str_eq(strstr(receive(fd), "esmtpguard["), want);
+	close(fd);
+}
+END_TEST
+
+/* read_file - the whole log file */
+
+static char *
+read_file(void)
+{
+	static char buf[16384];
+	char	path[112];
+	ssize_t	n;
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ck_assert_int_ge(n, 0);
+	buf[n] = 0;
+	return buf;
+}
+
+/* the file's lines, a long one whole, whether syslog listens or not */
+START_TEST(file_lines_whole)
+{
+	char	path[112], *big, *got, *nl;
+	size_t	i;
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	log_open_at(LOG_MAIL, sock_path);	/* nobody listens */
+	ck_assert_int_eq(log_set_file(path), 0);
+	big = malloc(5001);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < 5000; i++)
+		big[i] = (char) ('a' + i % 26);
+	big[5000] = 0;
+	log_info("MID 1 Subject '%s'", big);
+	log_error("ICID 2 internal error: %s", "x");
+	log_warn("w");
+	got = read_file();
+	nl = strchr(got, '\n');
+	ck_assert_ptr_nonnull(nl);
+	*nl = 0;
+	assert_matches(got, "^" ESA_STAMP " Info: MID 1 Subject 'abc");
+	ck_assert_uint_eq(strlen(strstr(got, "Info: ")), 6 + 15 + 5000 + 1);
+	got = nl + 1;
+	assert_matches(got, "^" ESA_STAMP " Critical: ICID 2 internal error: x\n"
+		       ESA_STAMP " Warning: w\n$");
+	free(big);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite  *s = suite_create("log");
+	TCase  *tc = tcase_create("log");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, syslog_sends_what_syslog3_sends);
+	tcase_add_test(tc, syslog_reconnects_after_restart);
+	tcase_add_test(tc, syslog_pid_after_fork);
+	tcase_add_test(tc, file_lines_whole);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+UNIT_MAIN
