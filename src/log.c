@@ -359,8 +359,11 @@ log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 	text[len] = 0;
 }
 
-void
-log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
+/* log_put - hand text (in a buffer with LOG_PREFIX bytes of room before
+ * it and one after) to the hook or to syslog, stderr and the file */
+
+static void
+log_put(enum log_sev sev, char *text, size_t len)
 {
 	static const int prio[] = {
 		[LOG_SEV_INFO] = LOG_INFO,
@@ -369,16 +372,6 @@ log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
 		[LOG_SEV_FATAL] = LOG_CRIT,
 		[LOG_SEV_PANIC] = LOG_CRIT,
 	};
-	static const char oom[] = "log: out of memory formatting a line";
-	char	buf[LOG_STACK];
-	char   *heap, *text;
-	size_t	len;
-
-	if (!log_format(buf, sizeof(buf), &heap, &text, fmt, ap)) {
-		text = buf + LOG_PREFIX;
-		memcpy(text, oom, sizeof(oom));
-	}
-	len = strlen(text);
 
 	pthread_mutex_lock(&log_lock);
 	if (log_hook != NULL) {
@@ -391,6 +384,41 @@ log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
 			log_file_line(log_fd, sev, text, len);
 	}
 	pthread_mutex_unlock(&log_lock);
+}
+
+static const char log_oom[] = "log: out of memory formatting a line";
+
+void
+log_vmsg(enum log_sev sev, const char *fmt, va_list ap)
+{
+	char	buf[LOG_STACK];
+	char   *heap, *text;
+
+	if (!log_format(buf, sizeof(buf), &heap, &text, fmt, ap)) {
+		text = buf + LOG_PREFIX;
+		memcpy(text, log_oom, sizeof(log_oom));
+	}
+	log_put(sev, text, strlen(text));
+	free(heap);
+}
+
+void
+log_text(enum log_sev sev, const char *line)
+{
+	char	buf[LOG_STACK];
+	char   *heap = NULL, *text = buf + LOG_PREFIX;
+	size_t	len = strlen(line);
+
+	if (len >= sizeof(buf) - LOG_PREFIX - 1) {
+		if ((heap = malloc(LOG_PREFIX + len + 2)) != NULL)
+			text = heap + LOG_PREFIX;
+		else {
+			line = log_oom;
+			len = sizeof(log_oom) - 1;
+		}
+	}
+	memcpy(text, line, len + 1);
+	log_put(sev, text, len);
 	free(heap);
 }
 

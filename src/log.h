@@ -70,4 +70,8 @@ _Noreturn void log_fatal(int status, const char *fmt, ...) LOG_PRINTF(2, 3);
 _Noreturn void log_panic(const char *fmt, ...) LOG_PRINTF(1, 2);
 void	log_vmsg(enum log_sev sev, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 
+/* log_text - a line built already (escaped by the caller): log_info("%s",
+ * line) without formatting it again */
+void	log_text(enum log_sev sev, const char *line);
+
 #endif

@@ -139,7 +139,7 @@ emit(struct session *s, bool built)
 {
 	if (!built)
 		return false;
-	log_info("%s", strbuf_str(&s->line));
+	log_text(LOG_SEV_INFO, strbuf_str(&s->line));
 	strbuf_reset(&s->line);
 	return true;
 }

@@ -189,6 +189,8 @@ START_TEST(file_lines_whole)
 	log_info("MID 1 Subject '%s'", big);
 	log_error("ICID 2 internal error: %s", "x");
 	log_warn("w");
+	log_text(LOG_SEV_INFO, big);		/* a built line: no format */
+	log_text(LOG_SEV_INFO, "100% built");
 	got = read_file();
 	nl = strchr(got, '\n');
 	ck_assert_ptr_nonnull(nl);
@@ -196,8 +198,16 @@ START_TEST(file_lines_whole)
 	assert_matches(got, "^" ESA_STAMP " Info: MID 1 Subject 'abc");
 	ck_assert_uint_eq(strlen(strstr(got, "Info: ")), 6 + 15 + 5000 + 1);
 	got = nl + 1;
+	nl = strchr(strchr(got, '\n') + 1, '\n');
+	*nl = 0;
 	assert_matches(got, "^" ESA_STAMP " Critical: ICID 2 internal error: x\n"
-		       ESA_STAMP " Warning: w\n$");
+		       ESA_STAMP " Warning: w$");
+	got = nl + 1;
+	nl = strchr(got, '\n');
+	ck_assert_ptr_nonnull(nl);
+	*nl = 0;
+	ck_assert_str_eq(strstr(got, "Info: ") + 6, big);
+	assert_matches(nl + 1, "^" ESA_STAMP " Info: 100% built\n$");
 	free(big);
 }
 END_TEST

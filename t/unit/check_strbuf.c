@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "strbuf.h"
@@ -144,6 +145,31 @@ START_TEST(failure_leaves_buffer_unchanged)
 }
 END_TEST
 
+/* printf into the room a buffer has, and past it: the same text */
+START_TEST(printf_fills_room_then_grows)
+{
+	struct strbuf sb = { 0 };
+	char	want[4096];
+	size_t	w = 0;
+	int	i;
+
+	for (i = 0; i < 200; i++) {
+		ck_assert(strbuf_printf(&sb, "%d:%.*s;", i, i % 37,
+					"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+		w += (size_t) snprintf(want + w, sizeof(want) - w, "%d:%.*s;", i, i % 37,
+				       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		ck_assert_uint_eq(sb.len, w);
+		ck_assert_str_eq(strbuf_str(&sb), want);
+		if (i % 50 == 49) {	/* reuse: the room is the old capacity */
+			strbuf_reset(&sb);
+			w = 0;
+			want[0] = 0;
+		}
+	}
+	strbuf_free(&sb);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -158,6 +184,7 @@ suite(void)
 	tcase_add_test(tc, printf_empty_on_fresh_buffer);
 	tcase_add_test(tc, reset_keeps_memory);
 	tcase_add_test(tc, failure_leaves_buffer_unchanged);
+	tcase_add_test(tc, printf_fills_room_then_grows);
 	suite_add_tcase(s, tc);
 	return (s);
 }
