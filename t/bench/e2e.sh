@@ -5,9 +5,16 @@
 #	A  Postfix alone (smtpd_milters empty)
 #	B  Postfix + t/bench/noop, a libmilter filter that inspects nothing
 #	C  Postfix + esmtpguard, the shipped default policy (SPF off)
+#	D  Postfix + esmtpguard, the shipped default policy with SPF on
+#	   (MAIL FROM and HELO) against dnsmasq in the bench's namespace
 #
-# One Postfix instance listens on three ports, one per row, so nothing is
-# restarted between runs. Runs are interleaved A B C A B C ... and each row
+# One Postfix instance listens on four ports, one per row, so nothing is
+# restarted between runs. The clients come from 192.0.2.1, an address of
+# the namespace's own (libspf2 takes a loopback client for "localhost"
+# and asks no DNS), as a@sender.test with HELO client.test; the zone
+# passes both. Both esmtpguards run detached, as the systemd unit runs
+# them (-f would copy every line to stderr). Runs are interleaved
+# A B C D A B C D ... and each row
 # reports the median of BENCH_RUNS runs, for two workloads: BENCH_MSGS
 # messages of BENCH_SIZE bytes over 20 sessions, and the same plus one
 # BENCH_BIG-byte message per BENCH_BIG_EVERY small ones over 2 more
@@ -26,25 +33,46 @@ NOOP_SOCK=$T/noop.sock
 [ -x "$NOOP_BIN" ] || skip_all "$NOOP_BIN not built (make bench builds it)"
 SRC=$(command -v smtp-source) || skip_all "smtp-source (package postfix) not found"
 
+command -v dnsmasq >/dev/null 2>&1 ||
+	skip_all "dnsmasq not installed (contrib/deps.sh installs dnsmasq-base)"
+CLIENT=192.0.2.1
+ip addr add "$CLIENT/32" dev lo || skip_all "cannot add $CLIENT to lo"
+echo "$CLIENT client.test" >>"$T/etc/hosts"
+dns_start <<EOF || { echo "Bail out! dnsmasq does not start"; exit 1; }
+txt-record=sender.test,"v=spf1 ip4:192.0.2.0/24 -all"
+txt-record=client.test,"v=spf1 a -all"
+host-record=client.test,$CLIENT
+EOF
+
 pf_setup
 cat >>"$PF/etc/master.cf" <<EOC
-127.0.0.1:2601 inet n - n - - smtpd -o smtpd_milters=
-127.0.0.1:2602 inet n - n - - smtpd -o smtpd_milters=unix:$NOOP_SOCK
+$CLIENT:2601 inet n - n - - smtpd -o smtpd_milters=
+$CLIENT:2602 inet n - n - - smtpd -o smtpd_milters=unix:$NOOP_SOCK
+$CLIENT:$E2E_PORT inet n - n - - smtpd
+$CLIENT:2604 inet n - n - - smtpd -o smtpd_milters=unix:$T/spf.sock
 EOC
 postconf -c "$PF/etc" -e "default_process_limit = 200" \
 	"smtpd_client_connection_count_limit = 0" \
 	"smtpd_client_connection_rate_limit = 0" \
-	"smtpd_client_message_rate_limit = 0" "in_flow_delay = 0"
+	"smtpd_client_message_rate_limit = 0" "in_flow_delay = 0" \
+	"mynetworks = 127.0.0.0/8 $CLIENT/32"
 pf_start
 
-# the shipped policy as it stands; SPF off (its own row, below)
-sed -n '/^sendergroup RELAY_SG/,$p' "$top_srcdir/conf/esmtpguard.conf" |
-	sed 's/verify = true/verify = false/' | eg_conf
-eg_start || { echo "Bail out! esmtpguard does not start"; exit 1; }
+# the shipped policy as it stands: C with SPF off, D with it on
+policy() { sed -n '/^sendergroup RELAY_SG/,$p' "$top_srcdir/conf/esmtpguard.conf"; }
+mkdir -p "$T/spf-state"
+policy | SOCK=$T/spf.sock EG_PIDFILE=$T/spf.pid EG_STATE=$T/spf-state \
+	EG_LOG=$T/spf.log eg_conf "$T/spf.conf"
+grep -q 'verify = true' "$T/spf.conf" || skip_all "the shipped policy has no SPF"
+policy | sed 's/verify = true/verify = false/' | eg_conf
+SOCK=$T/spf.sock EG_PIDFILE=$T/spf.pid EG_CONF=$T/spf.conf eg_start_detached ||
+	{ echo "Bail out! esmtpguard (SPF) does not start"; exit 1; }
+SPF_PID=$EG_PID
+eg_start_detached || { echo "Bail out! esmtpguard does not start"; exit 1; }
 "$NOOP_BIN" "unix:$NOOP_SOCK" 2>"$T/noop.stderr" &
 NOOP_PID=$!
 wait_for 10 test -S "$NOOP_SOCK" || { echo "Bail out! noop does not start"; exit 1; }
-trap 'kill $NOOP_PID 2>/dev/null; e2e_cleanup' EXIT
+trap 'kill $NOOP_PID $SPF_PID 2>/dev/null; e2e_cleanup' EXIT
 
 cpu_of() { # PID - utime+stime in clock ticks
 	[ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
@@ -61,13 +89,13 @@ run() {
 	c0=$(cpu_of "$pid")
 	t0=$(date +%s.%N)
 	"$SRC" -s "$BENCH_SESSIONS" -m "$n" -l "$BENCH_SIZE" \
-		-f a@sender.example -t b@rcpt.example "127.0.0.1:$port" \
+		-M client.test -f a@sender.test -t b@rcpt.example "$CLIENT:$port" \
 		2>>"$T/smtp-source.err" &
 	local p1=$! p2=
 	if [ "$big" -gt 0 ]; then
 		"$SRC" -s 2 -m "$big" -l "$BENCH_BIG" \
-			-f a@sender.example -t b@rcpt.example "127.0.0.1:$port" \
-			2>>"$T/smtp-source.err" &
+			-M client.test -f a@sender.test -t b@rcpt.example \
+			"$CLIENT:$port" 2>>"$T/smtp-source.err" &
 		p2=$!
 	fi
 	wait "$p1" || rc=1
@@ -85,11 +113,12 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 declare -A rate cpu
 for mix in no yes; do
 	for r in $(seq "$BENCH_RUNS"); do
-		for row in A B C; do
+		for row in A B C D; do
 			case $row in
 			A) port=2601 pid= ;;
 			B) port=2602 pid=$NOOP_PID ;;
 			C) port=$E2E_PORT pid=$EG_PID ;;
+			D) port=2604 pid=$SPF_PID ;;
 			esac
 			read -r mps ms < <(run "$row" "$port" "$pid" "$mix")
 			diag "mix=$mix run $r row $row: $mps msg/s, $ms ms milter CPU/msg"
@@ -101,7 +130,9 @@ done
 med() { printf '%s\n' $1 | median; }
 
 sent=$(count "$PF/log/maillog" 'status=sent')
-expect=$(( BENCH_RUNS * 3 * (2 * BENCH_MSGS + BENCH_MSGS / BENCH_BIG_EVERY) ))
+expect=$(( BENCH_RUNS * 4 * (2 * BENCH_MSGS + BENCH_MSGS / BENCH_BIG_EVERY) ))
+spf_pass=$(count "$T/spf.log" 'SPF: mailfrom identity .* Pass$')
+spf_lines=$(count "$T/spf.log" ' SPF: ')
 errs=$(grep -c . "$T/smtp-source.err" 2>/dev/null || echo 0)
 
 echo
@@ -111,11 +142,12 @@ echo "messages: $BENCH_MSGS x $BENCH_SIZE B over $BENCH_SESSIONS sessions;" \
 printf '%-34s %10s %8s %8s %14s\n' "row" "msg/s" "vs A" "vs B" "milter ms/msg"
 for mix in no yes; do
 	a=$(med "${rate[${mix}A]}") b=$(med "${rate[${mix}B]}")
-	for row in A B C; do
+	for row in A B C D; do
 		case $row in
 		A) name="Postfix alone" ;;
 		B) name="+ no-op libmilter filter" ;;
 		C) name="+ esmtpguard (default policy)" ;;
+		D) name="+ esmtpguard, SPF on" ;;
 		esac
 		[ "$mix" = yes ] && name="$name, mix"
 		v=$(med "${rate[$mix$row]}") c=$(med "${cpu[$mix$row]}")
@@ -124,6 +156,7 @@ for mix in no yes; do
 			printf "%-34s %10.1f %8.3f %8.3f %14s\n", n, v, v / a, v / b, c }'
 	done
 done
-echo "SPF row: skipped (src/session.c does not call src/spf.c yet)"
+echo "SPF row: $spf_lines SPF result lines logged, $spf_pass MAIL FROM Pass"
 echo "delivered (status=sent): $sent of $expect; smtp-source error lines: $errs"
 eg_stop
+EG_PID=$SPF_PID eg_stop
