@@ -353,7 +353,8 @@ log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 	memcpy(p, stamp, slen);
 	p[slen] = ' ';
 	memcpy(p + slen + 1, level[sev], llen);
-	memcpy(p + slen + 1 + llen, ": ", 2);
+	p[slen + 1 + llen] = ':';
+	p[slen + 1 + llen + 1] = ' ';
 	text[len] = '\n';
 	log_write_all(fd, p, (size_t) (text + len + 1 - p));
 	text[len] = 0;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034 # E2E_KEEP is read by lib.sh
 # profile.sh - where esmtpguard's CPU goes per message, against the no-op
 # filter, with deterministic counts: both milters run under valgrind
 # --tool=callgrind behind the private Postfix of t/bench/e2e.sh while
@@ -14,6 +15,7 @@
 # Output: instructions (Ir) per message for noop and esmtpguard, their
 # ratio, the top functions of esmtpguard (inclusive) and the system calls
 # per message of each.
+# shellcheck source=t/e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
 
 : "${PROF_MSGS:=400}" "${PROF_SIZE:=2000}" "${PROF_SESSIONS:=5}" "${PROF_PARTS:=all}"
@@ -51,7 +53,7 @@ wrap() {
 	echo "$w"
 }
 
-cg_opts="--tool=callgrind --callgrind-out-file=$OUT/callgrind.out.%p"
+cg_opts=(--tool=callgrind "--callgrind-out-file=$OUT/callgrind.out.%p")
 load() { # PORT - the timed load; 1 when smtp-source failed
 	"$SRC" -s "$PROF_SESSIONS" -m "$PROF_MSGS" -l "$PROF_SIZE" \
 		-f a@sender.example -t b@rcpt.example "127.0.0.1:$1" \
@@ -69,7 +71,7 @@ profile() {
 	local row=$1 port=$2 pid f
 	wait_for 60 queue_empty
 	if [ "$row" = eg ]; then
-		EG_BIN=$(wrap eg valgrind $cg_opts "$EG_BIN") eg_start_detached ||
+		EG_BIN=$(wrap eg valgrind "${cg_opts[@]}" "$EG_BIN") eg_start_detached ||
 			{ echo "Bail out! esmtpguard does not start under valgrind"; exit 1; }
 		pid=$EG_PID
 	else
