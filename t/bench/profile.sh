@@ -3,15 +3,15 @@
 # profile.sh - where esmtpguard's CPU goes per message, against the no-op
 # filter, with deterministic counts: both milters run under valgrind
 # --tool=callgrind behind the private Postfix of t/bench/e2e.sh while
-# smtp-source sends PROF_MSGS messages; the counters are zeroed once the
-# milter is up and dumped when the load is done, so start-up and shutdown
-# are not counted. Also the system calls per message (strace -c -f), which
-# callgrind does not see.
+# smtp-source sends PROF_MSGS messages, and again with twice as many; the
+# difference is the cost of PROF_MSGS messages without start-up and
+# shutdown. Also the system calls per message (strace -c -f), which
+# callgrind does not see. esmtpguard runs detached, as the systemd unit
+# runs it (not -f, which copies every line to stderr).
 #
 # Environment: PROF_MSGS=400 PROF_SIZE=2000 PROF_SESSIONS=5
 #	PROF_OUT=directory for callgrind.out.* and strace summaries
 #	(default: kept in the test directory, printed at the end)
-# esmtpguard runs detached, as the systemd unit runs it (not -f).
 # Output: instructions (Ir) per message for noop and esmtpguard, their
 # ratio, the top functions of esmtpguard (inclusive) and the system calls
 # per message of each.
@@ -63,12 +63,15 @@ queue_empty() {
 	[ -z "$(find "$PF/spool/incoming" "$PF/spool/active" "$PF/spool/maildrop" -type f 2>/dev/null | head -1)" ]
 }
 
-# callgrind NAME - Ir of the load for the milter started as NAME
+# ir_of FILE - the total Ir of a callgrind output file
 ir_of() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}'; }
 
-# profile ROW PORT - the milter of ROW (eg or noop) under callgrind
+# profile ROW PORT N - the milter of ROW (eg or noop) under callgrind over
+# its whole life with a load of N messages: callgrind.ROW.N. (A detached
+# esmtpguard cannot be reached by callgrind_control, so start-up and
+# shutdown are taken out by difference: see below.)
 profile() {
-	local row=$1 port=$2 pid f
+	local row=$1 port=$2 n=$3 pid
 	wait_for 60 queue_empty
 	if [ "$row" = eg ]; then
 		EG_BIN=$(wrap eg valgrind "${cg_opts[@]}" "$EG_BIN") eg_start_detached ||
@@ -76,23 +79,19 @@ profile() {
 		pid=$EG_PID
 	else
 		rm -f "$NOOP_SOCK"
-		valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out.%p" \
-			"$NOOP_BIN" "unix:$NOOP_SOCK" 2>"$T/noop.stderr" &
+		valgrind "${cg_opts[@]}" "$NOOP_BIN" "unix:$NOOP_SOCK" \
+			2>"$T/noop.stderr" &
 		pid=$!
 		wait_for 30 test -S "$NOOP_SOCK" || { echo "Bail out! noop does not start"; exit 1; }
 	fi
-	sleep 1
-	callgrind_control -z "$pid" >/dev/null
-	load "$port" || diag "$row: smtp-source failed"
+	PROF_MSGS=$n load "$port" || diag "$row: smtp-source failed"
 	wait_for 60 queue_empty
-	callgrind_control -d "$row" "$pid" >/dev/null
-	f=$(ls -t "$OUT"/callgrind.out.$pid.* 2>/dev/null | head -1)
-	cp "$f" "$OUT/callgrind.$row"
 	if [ "$row" = eg ]; then
 		eg_stop
 	else
 		kill "$pid"; wait "$pid" 2>/dev/null
 	fi
+	mv "$OUT/callgrind.out.$pid" "$OUT/callgrind.$row.$n"
 }
 
 # syscalls ROW PORT - strace -c -f of the milter of ROW over the load
@@ -121,12 +120,26 @@ syscalls() {
 }
 
 if [ "$PROF_PARTS" != strace ]; then
-profile noop 2602
-profile eg "$E2E_PORT"
-a=$(ir_of "$OUT/callgrind.noop") b=$(ir_of "$OUT/callgrind.eg")
-echo "messages: $PROF_MSGS x $PROF_SIZE B over $PROF_SESSIONS sessions (one per connection)"
-awk -v a="$a" -v b="$b" -v n="$PROF_MSGS" 'BEGIN {
-	printf "Ir per message: noop %.0f, esmtpguard %.0f, ratio %.2f\n", a / n, b / n, b / a }'
+# each milter with N and with 2N messages: the difference is N messages'
+# cost, without start-up and shutdown
+n2=$((PROF_MSGS * 2))
+for row in noop eg; do
+	port=2602; [ $row = eg ] && port=$E2E_PORT
+	profile $row $port "$PROF_MSGS"
+	profile $row $port "$n2"
+	ln -sf "callgrind.$row.$n2" "$OUT/callgrind.$row"
+done
+per_msg() { # ROW
+	awk -v a="$(ir_of "$OUT/callgrind.$1.$PROF_MSGS")" \
+	    -v b="$(ir_of "$OUT/callgrind.$1.$n2")" -v n="$PROF_MSGS" \
+	    'BEGIN { printf "%.0f\n", (b - a) / n }'
+}
+a=$(per_msg noop) b=$(per_msg eg)
+echo "messages: $PROF_MSGS and $n2 x $PROF_SIZE B over $PROF_SESSIONS sessions (one per connection)"
+awk -v a="$a" -v b="$b" 'BEGIN {
+	printf "Ir per message: noop %.0f, esmtpguard %.0f, ratio %.2f\n", a, b, b / a }'
+echo "(the breakdowns below: the $n2-message run divided by $n2, start-up included)"
+PROF_MSGS=$n2
 # top ROW N INCLUSIVE FILTER - the first N functions, Ir per message
 top() {
 	callgrind_annotate --inclusive="$3" "$OUT/callgrind.$1" 2>/dev/null |
