@@ -683,7 +683,9 @@ void
 session_data(struct session *s, struct verdict *v)
 {
 	verdict_clear(v);
-	if (s->msg.mid == 0)
+	/* DATA again in the same transaction (a client retrying after a
+	 * refusal at DATA): SPF was checked and logged the first time */
+	if (s->msg.mid == 0 || s->msg.data)
 		return;
 	s->msg.data = true;
 	if (!log_qid(s) || !spf_run(s, v))

@@ -186,6 +186,21 @@ START_TEST(test_lines_in_order)
 }
 END_TEST
 
+/* found by fuzz_session: DATA twice in one transaction checked SPF
+ * again over the first result, which leaked (LSan), and logged it twice */
+START_TEST(test_data_twice)
+{
+	to_data("192.0.2.10", "pass.test", "<a@pass.test>", false);
+	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	session_data(sess, &v);
+	ck_assert_int_eq(v.kind, VERDICT_CONTINUE);
+	finish();
+	ck_assert_int_eq(logcap_count(" SPF: "), 2);
+	ck_assert_ptr_nonnull(spf_header());
+	logged("Message finished MID 1 done");
+}
+END_TEST
+
 /* A result whose action is log changes nothing but the log. */
 START_TEST(test_log_only)
 {
@@ -358,6 +373,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lines_in_order);
+	tcase_add_test(tc, test_data_twice);
 	tcase_add_test(tc, test_log_only);
 	tcase_add_loop_test(tc, test_refusals, 0,
 			    sizeof(refusals) / sizeof(refusals[0]));
