@@ -34,7 +34,11 @@
  *	The configurations: the built-in defaults (the ASA's), the
  *	shipped conf/esmtpguard.conf, one with every rule low and every
  *	action, and one that only logs (so every check runs). IDs come from
- *	a state directory of the target's own; the log goes to a hook.
+ *	a state directory of the target's own; the log goes to a hook; SPF
+ *	(at DATA, for the policies that verify) asks a zone of the target's
+ *	own, never DNS: pass, fail, softfail, permerror, temperror, a slow
+ *	name that spends the budget, and macros that expand the client's
+ *	HELO name and sender.
  *
  *	Checked, besides ASan, UBSan and LSan (nothing left after close):
  *	every log line is escaped (no control byte); no internal error is
@@ -42,6 +46,7 @@
  *	close; every Start MID is finished; ICIDs and MIDs only grow; a
  *	verdict's reply code fits its kind and its text holds no control
  *	byte, and is read right after the call, as the MTA reads it.
+ *	FUZZ_SESSION_LOG=1 in the environment shows the log lines.
  *--*/
 #include <config.h>
 
@@ -58,6 +63,7 @@
 #include "log.h"
 #include "peer.h"
 #include "session.h"
+#include "spf.h"
 #include "strbuf.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,8 +98,34 @@ static const char tight_conf[] =
 	"  match rcpt_per_hour_per_ip { gt = 8 action = tempfail }\n"
 	"  match pipe_in_address { action = reject }\n"
 	"  match unknown_commands { gt = 1 action = drop-connection }\n"
-	"  spf { verify = true }\n"
+	"  spf { verify = true on_fail = reject on_softfail = tempfail\n"
+	"        on_permerror = reject on_temperror = tempfail }\n"
 	"}\n";
+
+/* SPF answers from a zone of the checker's own (no DNS): results of
+ * every kind for the senders and HELO names a script may use, and
+ * macros that expand what the client sent */
+static const struct {
+	const char *name, *type, *data;
+} zone[] = {
+	{"sender.example", "TXT", "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 mx -all"},
+	{"sender.example", "MX", "mx.sender.example"},
+	{"mx.sender.example", "A", "192.0.2.25"},
+	{"soft.example", "TXT", "v=spf1 include:sender.example ~all"},
+	{"redirect.example", "TXT", "v=spf1 redirect=sender.example"},
+	{"macro.example", "TXT", "v=spf1 exists:%{i}.%{l1r-}.%{d2}.%{h}._spf.macro.example ptr ?all"},
+	{"explain.example", "TXT", "v=spf1 -all exp=why.explain.example"},
+	{"why.explain.example", "TXT", "%{s} from %{i} via %{h} is not allowed"},
+	{"perm.example", "TXT", "v=spf1 ip4:300.1.1.1 -all"},
+	{"two.example", "TXT", "v=spf1 -all"},
+	{"two.example", "TXT", "v=spf1 +all"},
+	{"temp.example", "TEMPFAIL", NULL},
+	{"slow.example", "TXT", "v=spf1 a:slowhost.example -all"},
+	{"slowhost.example", "DELAY", "5000"},
+	{"client.example", "TXT", "v=spf1 a -all"},
+	{"client.example", "A", "192.0.2.7"},
+	{"7.2.0.192.in-addr.arpa", "PTR", "client.example"},
+};
 
 static const char logonly_conf[] =
 	"on_internal_error = \"accept\"\n"
@@ -120,6 +152,7 @@ static const char logonly_conf[] =
 
 static struct conf *confs[NCONF];
 static struct idalloc *ids;
+static struct spf *spf;
 static char statedir[] = "/tmp/fuzz_session.XXXXXX";
 
 /* what the log showed; checked when every session is closed */
@@ -147,7 +180,8 @@ hook(enum log_sev sev, const char *line, void *arg)
 {
 	const unsigned char *p;
 
-	(void) arg;
+	if (arg != NULL)
+		fprintf(stderr, "%s\n", line);
 	fuzz_check(sev < LOG_SEV_ERROR);
 	for (p = (const unsigned char *) line; *p; p++)
 		fuzz_check(*p >= 0x20 && *p != 0x7f);
@@ -205,8 +239,15 @@ init(void)
 			fuzz_fail(__FILE__, __LINE__, "a built-in configuration");
 	if (confs[1] == NULL)
 		confs[1] = conf_retain(confs[0]);
+	if ((spf = spf_new_zone("mx.fuzz.example")) == NULL)
+		fuzz_fail(__FILE__, __LINE__, "spf_new_zone");
+	for (i = 0; i < (int) (sizeof(zone) / sizeof(zone[0])); i++)
+		if (spf_zone_add(spf, zone[i].name, zone[i].type, zone[i].data) != 0)
+			fuzz_fail(__FILE__, __LINE__, zone[i].name);
+	session_set_spf(spf);
 	peer_set_max(16);
-	log_set_hook(hook, NULL);
+	/* FUZZ_SESSION_LOG=1 shows the log, to see what an input does */
+	log_set_hook(hook, getenv("FUZZ_SESSION_LOG") ? (void *) hook : NULL);
 }
 
 static int
@@ -344,7 +385,8 @@ open_slot(struct session **slot, struct conf *conf, char *args, bool leadspc)
 }
 
 static void
-call(struct session **slot, struct conf **conf, char op, char *s, size_t n)
+call(struct session **slot, bool *leadspc, struct conf **conf, char op,
+     char *s, size_t n)
 {
 	struct session *ss = *slot;
 	char  **argv, *colon;
@@ -358,7 +400,8 @@ call(struct session **slot, struct conf **conf, char op, char *s, size_t n)
 	}
 	if (op == 'C' || op == 'c') {
 		session_close(ss);
-		open_slot(slot, *conf, s, op == 'c');
+		*leadspc = op == 'c';
+		open_slot(slot, *conf, s, *leadspc);
 		return;
 	}
 	if (op == 'X') {
@@ -394,6 +437,9 @@ call(struct session **slot, struct conf **conf, char op, char *s, size_t n)
 	case 'F':
 		if ((colon = strchr(s, ':')) != NULL)
 			*colon++ = 0;
+		/* without SMFIP_HDR_LEADSPC the MTA strips one space */
+		if (colon != NULL && !*leadspc && *colon == ' ')
+			colon++;
 		session_header(ss, s, colon ? colon : "", &v);
 		break;
 	case 'E':
@@ -428,6 +474,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct session *slots[SLOTS] = {NULL};
+	bool	leadspc[SLOTS] = {false};
 	struct conf *conf;
 	const uint8_t *end, *nl;
 	char   *line, *s;
@@ -459,7 +506,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			while (op != 'b' && len > 0 && *s == ' ')
 				s++, len--;
 			len = unescape(s, len);
-			call(&slots[slot], &conf, op, s, len);
+			call(&slots[slot], &leadspc[slot], &conf, op, s, len);
 		}
 		free(line);
 	}
