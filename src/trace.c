@@ -63,7 +63,8 @@ trace_tq_remove(struct tq *q, struct trace_qlink *l)
 
 /* --- small helpers ------------------------------------------------------ */
 
-/* copy - a slice into a buffer, cut to fit */
+/* copy - a slice into a buffer, cut to fit: only for fields whose every
+ * valid value fits (a client address, a delivery status word) */
 static void
 copy(char *buf, size_t size, struct tl_str s)
 {
@@ -71,6 +72,25 @@ copy(char *buf, size_t size, struct tl_str s)
 
 	memcpy(buf, s.p, n);
 	buf[n] = 0;
+}
+
+/* slice - a slice as a C string, whole: in buf when it fits (the common
+ * case costs no malloc), else in memory of its own; slice_free after */
+static char *
+slice(char *buf, size_t size, struct tl_str s)
+{
+	char   *p = s.n < size ? buf : trace_alloc(s.n + 1);
+
+	memcpy(p, s.p, s.n);
+	p[s.n] = 0;
+	return p;
+}
+
+static void
+slice_free(char *p, const char *buf)
+{
+	if (p != buf)
+		free(p);
 }
 
 /*
@@ -957,15 +977,15 @@ on_delivery(struct trace *tr, const struct traceline *l)
 {
 	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
 	struct dproc *p = tracedlv_dproc_get(tr, l);
-	char	status[32], target[300], relay[300];
-	const char *why;
+	char	status[32], rbuf[320], vbuf[1024], *relay, *value = NULL;
+	const char *target, *why;
 	uint64_t dcid = 0;
 	bool	failed = false, same;
 	struct trace_dlv *d;
 	long	rid;
 
 	copy(status, sizeof(status), l->status);
-	copy(relay, sizeof(relay), l->relay);
+	relay = slice(rbuf, sizeof(rbuf), l->relay);
 	m->queued = true;
 	trace_tq_remove(&tr->mq, &m->q);
 	same = p->qid != NULL && strlen(p->qid) == l->qid.n
@@ -974,10 +994,8 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	if (tracedlv_connectionless(l)) {
 		dcid = 0;
 	} else if (tl_eq(l->relay, "none")) {
-		char	vbuf[1024];
-
-		copy(vbuf, sizeof(vbuf), l->value);
-		if (tracedlv_conn_target(vbuf, target, sizeof(target), &why)) {
+		value = slice(vbuf, sizeof(vbuf), l->value);
+		if (tracedlv_conn_target(value, &target, &why)) {
 			failed = true;
 			if (same && p->cerr_dcid != 0)
 				/* NOLINTNEXTLINE(bugprone-branch-clone): two ways to match */
@@ -1022,16 +1040,19 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	d = add_dlv(m, l, dcid, rid, status);
 	d->conn_failed = failed;
 	tx_add(tr, p, m, dcid, d);
+	slice_free(relay, rbuf);
+	if (value != NULL)
+		slice_free(value, vbuf);
 }
 
 static void
 on_connerr(struct trace *tr, const struct traceline *l)
 {
 	struct dproc *p = tracedlv_dproc_get(tr, l);
-	char	target[300], why[1024];
+	char	tbuf[320], wbuf[1024];
+	char   *target = slice(tbuf, sizeof(tbuf), l->relay);
+	char   *why = slice(wbuf, sizeof(wbuf), l->value);
 
-	snprintf(target, sizeof(target), "%.*s", (int) l->relay.n, l->relay.p);
-	snprintf(why, sizeof(why), "%.*s", (int) l->value.n, l->value.p);
 	p->cerr_dcid = ++tr->next_dcid;
 	free(p->cerr_target);
 	p->cerr_target = trace_strndup(target, strlen(target));
@@ -1039,6 +1060,8 @@ on_connerr(struct trace *tr, const struct traceline *l)
 	free(p->qid);
 	p->qid = NULL;
 	tracedlv_conn_error(tr, p->cerr_dcid, target, why, l->t);
+	slice_free(target, tbuf);
+	slice_free(why, wbuf);
 }
 
 static void

@@ -429,20 +429,22 @@ tracedlv_dproc_peek(struct trace *tr, const struct traceline *l)
 	return tracemap_get(&tr->dprocs, key, n);
 }
 
-/* conn_target - "connect to host[ip]:port: reason" in a status text */
+/* conn_target - "connect to host[ip]:port: reason" in a status text, split
+ * in place: target and why point into text, cut at the ": " */
 bool
-tracedlv_conn_target(const char *text, char *target, size_t size, const char **why)
+tracedlv_conn_target(char *text, const char **target, const char **why)
 {
-	const char *p = strstr(text, "connect to "), *q;
+	char   *p = strstr(text, "connect to "), *q;
 
 	if (p == NULL)
 		return false;
 	p += 11;
-	if ((q = strstr(p, ": ")) == NULL)
+	if ((q = strstr(p, ": ")) == NULL || memchr(p, '[', (size_t) (q - p)) == NULL)
 		return false;
-	snprintf(target, size, "%.*s", (int) (q - p), p);
+	*q = 0;
+	*target = p;
 	*why = q + 2;
-	return strchr(target, '[') != NULL;
+	return true;
 }
 
 bool

@@ -168,11 +168,13 @@ traceout_json_str(FILE *fp, const char *s)
 void
 traceout_json_strn(FILE *fp, const char *s, size_t n)
 {
-	const char *end = s + n;
+	size_t	i;
 
 	putc('"', fp);
-	for (; s != NULL && s < end; s++) {
-		unsigned char c = (unsigned char) *s;
+	/* s may be NULL with n 0 (a field the log never gave): no s + n then,
+	 * which is undefined for a null pointer even when n is 0 */
+	for (i = 0; s != NULL && i < n; i++) {
+		unsigned char c = (unsigned char) s[i];
 
 		if (c == '"' || c == '\\')
 			fprintf(fp, "\\%c", c);

@@ -50,7 +50,7 @@ void	traceout_time(char *buf, size_t size, int64_t t, bool iso);
 /* traceout_parse_time - "YYYY-MM-DD[ |T]HH:MM[:SS]" or "YYYY-MM-DD"; -1 if bad */
 int64_t	traceout_parse_time(const char *s, int64_t *out);
 
-/* traceout_json_str - a JSON string literal */
+/* traceout_json_str - a JSON string literal; NULL writes "" */
 void	traceout_json_str(FILE *fp, const char *s);
 /* traceout_json_strn - the same for n bytes (s need not end there) */
 void	traceout_json_strn(FILE *fp, const char *s, size_t n);

@@ -166,8 +166,7 @@ void	tracedlv_conn_error(struct trace *tr, uint64_t dcid,
 			    const char *target, const char *details, int64_t t);
 struct dproc *tracedlv_dproc_get(struct trace *tr, const struct traceline *l);
 struct dproc *tracedlv_dproc_peek(struct trace *tr, const struct traceline *l);
-bool	tracedlv_conn_target(const char *text, char *target, size_t size,
-			     const char **why);
+bool	tracedlv_conn_target(char *text, const char **target, const char **why);
 bool	tracedlv_connectionless(const struct traceline *l);
 
 #endif

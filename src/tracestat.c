@@ -9,6 +9,7 @@
 #include <config.h>
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,9 +62,10 @@ in_range(const struct tracestat *st, int64_t t)
 }
 
 static void *
-table_get(struct table *tb, const char *key, size_t size, size_t max, bool *full)
+table_get(struct table *tb, const char *key, size_t klen, size_t size, size_t max,
+	  bool *full)
 {
-	void   *v = tracemap_get(&tb->map, key, strlen(key));
+	void   *v = tracemap_get(&tb->map, key, klen);
 
 	*full = false;
 	if (v != NULL)
@@ -73,8 +75,8 @@ table_get(struct table *tb, const char *key, size_t size, size_t max, bool *full
 		return NULL;
 	}
 	v = trace_alloc(size);
-	*(char **) v = trace_strndup(key, strlen(key));
-	tracemap_put(&tb->map, key, strlen(key), v);
+	*(char **) v = trace_strndup(key, klen);
+	tracemap_put(&tb->map, key, klen, v);
 	if ((tb->n & (tb->n - 1)) == 0 || tb->n == 0) {
 		void  **p = realloc(tb->v, (tb->n ? tb->n * 2 : 1) * sizeof(*p));
 
@@ -90,7 +92,7 @@ static void
 count(struct tracestat *st, struct table *tb, const char *key, uint64_t *other)
 {
 	bool	full;
-	struct counter *c = table_get(tb, key, sizeof(*c), st->max_keys, &full);
+	struct counter *c = table_get(tb, key, strlen(key), sizeof(*c), st->max_keys, &full);
 
 	if (c != NULL)
 		c->n++;
@@ -101,12 +103,23 @@ count(struct tracestat *st, struct table *tb, const char *key, uint64_t *other)
 static void
 hit(struct tracestat *st, const struct trace_hit *h, const char *addr)
 {
-	char	key[512];
+	char	buf[256], *key = buf;
+	int	n;
 
 	if (!in_range(st, h->t))
 		return;
-	snprintf(key, sizeof(key), "%s\t%s\t%s", h->policy, h->rule, h->action);
+	/* the whole key, however long the policy name: a cut one would count
+	 * two policies as one */
+	n = snprintf(buf, sizeof(buf), "%s\t%s\t%s", h->policy, h->rule, h->action);
+	if (n < 0)
+		trace_nomem();
+	if ((size_t) n >= sizeof(buf)) {
+		key = trace_alloc((size_t) n + 1);
+		snprintf(key, (size_t) n + 1, "%s\t%s\t%s", h->policy, h->rule, h->action);
+	}
 	count(st, &st->rules, key, NULL);
+	if (key != buf)
+		free(key);
 	if (addr)
 		count(st, &st->clients, addr, &st->other_clients);
 }
@@ -139,7 +152,6 @@ tracestat_msg(struct tracestat *st, const struct trace_msg *m)
 		hit(st, &m->hits[i], addr);
 	for (i = 0; i < m->ndlvs; i++) {
 		const struct trace_dlv *d = &m->dlvs[i];
-		char	name[256];
 		const char *dom;
 		size_t	n;
 		struct host *h;
@@ -149,13 +161,9 @@ tracestat_msg(struct tracestat *st, const struct trace_msg *m)
 			continue;
 		dom = domain(d->rcpt);
 		n = strlen(dom);
-		if (n > sizeof(name) - 1)
-			n = sizeof(name) - 1;
-		memcpy(name, dom, n);
-		if (n > 0 && name[n - 1] == '>')
+		if (n > 0 && dom[n - 1] == '>')
 			n--;
-		name[n] = 0;
-		if ((h = table_get(&st->hosts, name, sizeof(*h), st->max_keys, &full)) == NULL)
+		if ((h = table_get(&st->hosts, dom, n, sizeof(*h), st->max_keys, &full)) == NULL)
 			continue;
 		for (j = i + 1; j < m->ndlvs; j++)
 			if (m->dlvs[j].rid == d->rid)
@@ -205,19 +213,27 @@ by_count(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* split3 - "policy\trule\taction" into its three parts; a key that was
- * cut at its 512 bytes (a policy name that long in the log) may have
- * lost its tabs: the parts missing are empty */
+/* split3 - "policy\trule\taction" as three spans of key, each with its
+ * length (a key without its tabs leaves the missing parts empty) */
+struct span {
+	const char *s;
+	int	n;		/* for "%.*s"; a key is a log field, far below INT_MAX */
+};
+
 static void
-split3(char *k, size_t size, const char *key, char **r, char **a)
+split3(const char *key, struct span part[3])
 {
-	snprintf(k, size, "%s", key);
-	*r = k + strcspn(k, "\t");
-	if (**r != 0)
-		*(*r)++ = 0;
-	*a = *r + strcspn(*r, "\t");
-	if (**a != 0)
-		*(*a)++ = 0;
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		size_t	n = i < 2 ? strcspn(key, "\t") : strlen(key);
+
+		part[i].s = key;
+		part[i].n = n > INT_MAX ? INT_MAX : (int) n;
+		key += n;
+		if (*key == '\t')
+			key++;
+	}
 }
 
 static void
@@ -236,25 +252,26 @@ print_counts(FILE *fp, const struct table *tb, size_t top, bool json, const char
 		if (json) {
 			fprintf(fp, "%s{\"count\":%" PRIu64 ",", i ? "," : "", v[i]->n);
 			if (split) {
-				char	k[512], *r, *a;
+				struct span p[3];
 
-				split3(k, sizeof(k), v[i]->key, &r, &a);
+				split3(v[i]->key, p);
 				fputs("\"policy\":", fp);
-				traceout_json_str(fp, k);
+				traceout_json_strn(fp, p[0].s, (size_t) p[0].n);
 				fputs(",\"rule\":", fp);
-				traceout_json_str(fp, r);
+				traceout_json_strn(fp, p[1].s, (size_t) p[1].n);
 				fputs(",\"action\":", fp);
-				traceout_json_str(fp, a);
+				traceout_json_strn(fp, p[2].s, (size_t) p[2].n);
 			} else {
 				fputs("\"key\":", fp);
 				traceout_json_str(fp, v[i]->key);
 			}
 			putc('}', fp);
 		} else if (split) {
-			char	k[512], *r, *a;
+			struct span p[3];
 
-			split3(k, sizeof(k), v[i]->key, &r, &a);
-			fprintf(fp, "%8" PRIu64 "  %-16s %-24s %s\n", v[i]->n, k, r, a);
+			split3(v[i]->key, p);
+			fprintf(fp, "%8" PRIu64 "  %-16.*s %-24.*s %.*s\n", v[i]->n,
+				p[0].n, p[0].s, p[1].n, p[1].s, p[2].n, p[2].s);
 		} else {
 			fprintf(fp, "%8" PRIu64 "  %s\n", v[i]->n, v[i]->key);
 		}
@@ -335,7 +352,11 @@ tracestat_hosts(FILE *fp, const struct tracestat *st, bool json, int64_t now)
 				",\"soft_bounced\":%" PRIu64 ",\"hard_bounced\":%" PRIu64
 				",\"status\":\"%s\",\"last_relay\":", h->active, h->delivered,
 				h->soft, h->hard, h->down ? "down" : "up");
-			traceout_json_str(fp, h->last_relay);
+			/* unknown when every delivery of the host expired unattempted */
+			if (h->last_relay)
+				traceout_json_str(fp, h->last_relay);
+			else
+				fputs("null", fp);
 			fputs(",\"last_error\":", fp);
 			if (h->last_error)
 				traceout_json_str(fp, h->last_error);

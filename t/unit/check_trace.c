@@ -480,6 +480,38 @@ START_TEST(dcids)
 }
 END_TEST
 
+/* a connection error's reason reaches the ESA line whole, however long
+ * (it was cut at 1 KB, silently), in both of Postfix's forms: the
+ * "connect to" line and a deferral with relay=none */
+START_TEST(long_connect_error)
+{
+	static char why[1500], l1[1700], l2[1800];
+	static struct cap c;
+	const char *lines[] = {
+		P("01", "qmgr[3]", "ABCDE12345: from=<s@x>, size=300, nrcpt=1 (queue active)"),
+		l1, l2,
+		P("02", "qmgr[3]", "ABCDE12345: removed"),
+		NULL,
+	};
+	char	want[1700];
+
+	memset(why, 'w', sizeof(why) - 1);
+	why[sizeof(why) - 1] = 0;
+	snprintf(l1, sizeof(l1), P("01", "smtp[21]", "connect to mx.z[192.0.2.30]:25: %s"), why);
+	snprintf(l2, sizeof(l2), P("02", "smtp[22]", "ABCDE12345: to=<r@z>, relay=none, "
+				   "delay=1, delays=0/0/0/0, dsn=4.4.1, status=deferred "
+				   "(connect to mx.y[192.0.2.31]:25: %s)"), why);
+	run(&c, lines, 100);
+	ck_assert_int_eq(c.records, 1);
+	snprintf(want, sizeof(want), "Connection Error: DCID: 1 domain: mx.z IP: 192.0.2.30 port: 25 "
+		 "details: %s interface: unknown", why);
+	ck_assert_msg(strstr(c.esa, want) != NULL, "%s", c.esa);
+	snprintf(want, sizeof(want), "Connection Error: DCID: 2 domain: mx.y IP: 192.0.2.31 port: 25 "
+		 "details: %s interface: unknown", why);
+	ck_assert_msg(strstr(c.esa, want) != NULL, "%s", c.esa);
+}
+END_TEST
+
 /* the memory bound: more open messages than allowed go out incomplete */
 START_TEST(bounded)
 {
@@ -663,25 +695,86 @@ END_TEST
 
 /* --- --rejects ------------------------------------------------------------ */
 
-/* rejects - tracestat_rejects() of st as text or JSON, in a string */
+
+/* report - --rejects (top 10) or --hosts of st as text or JSON, in a string */
 static char *
-rejects(const struct tracestat *st, bool json)
+report(const struct tracestat *st, bool hosts, bool json)
 {
 	char   *out = NULL;
 	size_t	len = 0;
 	FILE   *fp = open_memstream(&out, &len);
 
 	ck_assert_ptr_nonnull(fp);
-	tracestat_rejects(fp, st, json, 10);
+	if (hosts)
+		tracestat_hosts(fp, st, json, 0);
+	else
+		tracestat_rejects(fp, st, json, 10);
 	ck_assert_int_eq(fclose(fp), 0);
 	return out;
 }
 
+#define rejects(st, json)	report(st, false, json)
+#define hosts(st, json)		report(st, true, json)
+
+/* found by fuzz_trace (CI, UBSan: a null pointer plus 0 in the JSON
+ * writer): a host whose only delivery expired unattempted has no relay;
+ * --hosts --json says null. And no key is cut: policy names that differ
+ * past 512 bytes are two policies, a 300-byte domain is one host */
+START_TEST(hosts_expired_only_and_long_keys)
+{
+	struct tracestat *st = tracestat_new(INT64_MIN, INT64_MAX, 100);
+	char	rcpt[320], p1[700], p2[700], *out;
+	struct trace_dlv d = {.t = 5, .rid = 0, .rcpt = "<b@far.example>",
+			      .status = "expired", .text = "message expired"};
+	struct trace_msg m = {.mid = 1, .dlvs = &d, .ndlvs = 1};
+	struct trace_hit h[2] = {
+		{.t = 1, .policy = p1, .rule = "rcpt_count", .gt = "100", .value = "101",
+		 .action = "log"},
+		{.t = 1, .policy = p2, .rule = "rcpt_count", .gt = "100", .value = "101",
+		 .action = "log"},
+	};
+	struct trace_conn c = {.icid = 1, .addr = "192.0.2.7", .hits = h, .nhits = 2};
+
+	tracestat_msg(st, &m);
+	out = hosts(st, true);
+	ck_assert_msg(strstr(out, "\"host\":\"far.example\"") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"last_relay\":null") != NULL, "%s", out);
+	free(out);
+
+	memset(rcpt, 'd', sizeof(rcpt));
+	memcpy(rcpt, "<b@", 3);
+	memcpy(rcpt + sizeof(rcpt) - 2, ">", 2);
+	d.rcpt = rcpt;
+	d.status = "sent";
+	d.relay = "mx.far.example[192.0.2.9]:25";
+	tracestat_msg(st, &m);
+	out = hosts(st, true);
+	ck_assert_msg(strstr(out, "\"last_relay\":\"mx.far.example[192.0.2.9]:25\"") != NULL,
+		      "%s", out);
+	ck_assert_msg(strstr(out, rcpt + 3) == NULL, "the domain kept its '>': %s", out);
+	rcpt[sizeof(rcpt) - 2] = 0;
+	ck_assert_msg(strstr(out, rcpt + 3) != NULL, "a long domain was cut: %s", out);
+	free(out);
+
+	memset(p1, 'P', sizeof(p1) - 1);
+	p1[sizeof(p1) - 1] = 0;
+	memcpy(p2, p1, sizeof(p2));
+	p2[600] = 'Q';
+	tracestat_conn(st, &c);
+	out = rejects(st, true);
+	ck_assert_msg(strstr(out, "PQP") != NULL, "the two policies were counted as one: %s", out);
+	ck_assert_msg(strstr(out, "\"rule\":\"rcpt_count\",\"action\":\"log\"") != NULL,
+		      "%s", out);
+	free(out);
+	tracestat_free(st);
+}
+END_TEST
+
 /* found by fuzz_trace: a log with no rule hit or no delivery at all
  * (memcpy from the NULL array of an empty table, a UBSan report: this
  * test fails in the sanitized build of run-all.sh), and a policy name
- * longer than the 512-byte key, which lost its tabs and crashed
- * --rejects */
+ * longer than the 512-byte key it was cut to then, which lost its
+ * tabs and crashed --rejects */
 START_TEST(rejects_empty_and_long_policy)
 {
 	struct tracestat *st = tracestat_new(INT64_MIN, INT64_MAX, 100);
@@ -690,18 +783,13 @@ START_TEST(rejects_empty_and_long_policy)
 			      .gt = "0", .value = "1", .action = "log"};
 	struct trace_conn c = {.icid = 1, .addr = "192.0.2.7", .hits = &h, .nhits = 1};
 	char   *out;
-	size_t	len;
-	FILE   *fp;
 
 	out = rejects(st, false);
 	free(out);
 	out = rejects(st, true);
 	ck_assert_msg(strstr(out, "\"rules\":[]") != NULL, "%s", out);
 	free(out);
-	fp = open_memstream(&out, &len);
-	ck_assert_ptr_nonnull(fp);
-	tracestat_hosts(fp, st, true, 0);
-	ck_assert_int_eq(fclose(fp), 0);
+	out = hosts(st, true);
 	ck_assert_msg(strstr(out, "\"hosts\":[]") != NULL, "%s", out);
 	free(out);
 
@@ -735,6 +823,7 @@ suite(void)
 	tc = tcase_create("correlator");
 	tcase_add_test(tc, settle_quit_lost);
 	tcase_add_test(tc, dcids);
+	tcase_add_test(tc, long_connect_error);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
@@ -745,6 +834,7 @@ suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tables");
 	tcase_add_test(tc, rejects_empty_and_long_policy);
+	tcase_add_test(tc, hosts_expired_only_and_long_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
