@@ -726,6 +726,9 @@ START_TEST(hosts_expired_only_and_long_keys)
 	char	rcpt[320], p1[700], p2[700], *out;
 	struct trace_dlv d = {.t = 5, .rid = 0, .rcpt = "<b@far.example>",
 			      .status = "expired", .text = "message expired"};
+	struct trace_dlv sent = {.t = 5, .rid = 0, .rcpt = rcpt, .status = "sent",
+				 .relay = "mx.far.example[192.0.2.9]:25",
+				 .text = "250 2.0.0 Ok"};
 	struct trace_msg m = {.mid = 1, .dlvs = &d, .ndlvs = 1};
 	struct trace_hit h[2] = {
 		{.t = 1, .policy = p1, .rule = "rcpt_count", .gt = "100", .value = "101",
@@ -744,9 +747,7 @@ START_TEST(hosts_expired_only_and_long_keys)
 	memset(rcpt, 'd', sizeof(rcpt));
 	memcpy(rcpt, "<b@", 3);
 	memcpy(rcpt + sizeof(rcpt) - 2, ">", 2);
-	d.rcpt = rcpt;
-	d.status = "sent";
-	d.relay = "mx.far.example[192.0.2.9]:25";
+	m.dlvs = &sent;
 	tracestat_msg(st, &m);
 	out = hosts(st, true);
 	ck_assert_msg(strstr(out, "\"last_relay\":\"mx.far.example[192.0.2.9]:25\"") != NULL,
