@@ -6,15 +6,19 @@
 # smtp-source sends PROF_MSGS messages, and again with twice as many; the
 # difference is the cost of PROF_MSGS messages without start-up and
 # shutdown. Also the system calls per message (strace -c -f), which
-# callgrind does not see. esmtpguard runs detached, as the systemd unit
-# runs it (not -f, which copies every line to stderr).
+# callgrind does not see, and where the CPU time goes, kernel included:
+# perf record sampling the cpu-clock software event (it needs no hardware
+# counters, which this VM does not expose). esmtpguard runs detached, as
+# the systemd unit runs it (not -f, which copies every line to stderr).
 #
 # Environment: PROF_MSGS=400 PROF_SIZE=2000 PROF_SESSIONS=5
-#	PROF_OUT=directory for callgrind.out.* and strace summaries
+#	PROF_PARTS=all, or one of callgrind, strace, perf
+#	PROF_OUT=directory for callgrind.out.*, strace and perf output
 #	(default: kept in the test directory, printed at the end)
 # Output: instructions (Ir) per message for noop and esmtpguard, their
-# ratio, the top functions of esmtpguard (inclusive) and the system calls
-# per message of each.
+# ratio, the top functions of esmtpguard (inclusive), the system calls
+# per message of each, and each milter's CPU samples per message by
+# kernel and user space and by function.
 # shellcheck source=t/e2e/lib.sh
 . "$(dirname "$0")/../e2e/lib.sh"
 
@@ -26,6 +30,7 @@ SRC=$(command -v smtp-source) || skip_all "smtp-source (package postfix) not fou
 command -v valgrind >/dev/null || skip_all "valgrind not installed"
 command -v callgrind_control >/dev/null || skip_all "callgrind_control not installed"
 HAVE_STRACE=; command -v strace >/dev/null && HAVE_STRACE=1
+HAVE_PERF=; perf version >/dev/null 2>&1 && HAVE_PERF=1
 OUT=${PROF_OUT:-$T/prof}
 mkdir -p "$OUT"
 E2E_KEEP=1
@@ -119,7 +124,38 @@ syscalls() {
 	fi
 }
 
-if [ "$PROF_PARTS" != strace ]; then
+# perf_of ROW PORT - perf record (cpu-clock, call graphs) of the milter of
+# ROW, attached after its start, over the load; perf.ROW.data
+perf_of() {
+	local row=$1 port=$2 pid ppid
+	wait_for 60 queue_empty
+	if [ "$row" = eg ]; then
+		eg_start_detached || { echo "Bail out! esmtpguard does not start"; exit 1; }
+		pid=$EG_PID
+	else
+		rm -f "$NOOP_SOCK"
+		"$NOOP_BIN" "unix:$NOOP_SOCK" 2>"$T/noop.stderr" &
+		pid=$!
+		wait_for 30 test -S "$NOOP_SOCK" || { echo "Bail out! noop does not start"; exit 1; }
+	fi
+	perf record -q -e cpu-clock -F 4000 -g -p "$pid" \
+		-o "$OUT/perf.$row.data" 2>>"$T/perf.err" &
+	ppid=$!
+	perf stat -x, -e task-clock,context-switches,cpu-migrations,page-faults \
+		-p "$pid" -o "$OUT/perf.$row.stat" 2>>"$T/perf.err" &
+	spid=$!
+	sleep 1
+	load "$port" || diag "$row: smtp-source failed"
+	wait_for 60 queue_empty
+	kill -INT "$ppid" "$spid"; wait "$ppid" "$spid" 2>/dev/null
+	if [ "$row" = eg ]; then
+		eg_stop
+	else
+		kill "$pid"; wait "$pid" 2>/dev/null
+	fi
+}
+
+if [ "$PROF_PARTS" = all ] || [ "$PROF_PARTS" = callgrind ]; then
 # each milter with N and with 2N messages: the difference is N messages'
 # cost, without start-up and shutdown
 n2=$((PROF_MSGS * 2))
@@ -158,7 +194,7 @@ top eg 15 no .
 echo "noop, Ir per message, self cost:"
 top noop 8 no .
 fi
-if [ -n "$HAVE_STRACE" ] && [ "$PROF_PARTS" != callgrind ]; then
+if [ -n "$HAVE_STRACE" ] && { [ "$PROF_PARTS" = all ] || [ "$PROF_PARTS" = strace ]; }; then
 	syscalls noop 2602
 	syscalls eg "$E2E_PORT"
 	for row in noop eg; do
@@ -166,6 +202,29 @@ if [ -n "$HAVE_STRACE" ] && [ "$PROF_PARTS" != callgrind ]; then
 		awk -v n="$PROF_MSGS" '$1 ~ /^[0-9.]+$/ && NF >= 5 {
 			c = $4; name = $NF; if (c / n >= 0.05)
 			printf "  %8.2f %s\n", c / n, name }' "$OUT/strace.$row"
+	done
+fi
+if [ -n "$HAVE_PERF" ] && { [ "$PROF_PARTS" = all ] || [ "$PROF_PARTS" = perf ]; }; then
+	perf_of noop 2602
+	perf_of eg "$E2E_PORT"
+	for row in noop eg; do
+		echo "$row: per message (perf stat, software events):"
+		awk -F, -v n="$PROF_MSGS" '$1 ~ /^[0-9.]+$/ {
+			printf "  %10.2f %s%s\n", $1 / n, $3,
+				$3 == "task-clock" ? " (ms)" : "" }' "$OUT/perf.$row.stat"
+	done
+	# samples at 4 kHz: 0.25 ms of CPU each
+	for row in noop eg; do
+		echo "$row: CPU ms per 1000 messages (perf, cpu-clock; [k] kernel):"
+		perf report -i "$OUT/perf.$row.data" --no-children --sort sym \
+			--stdio -g none -F overhead,sample,sym 2>/dev/null |
+		sort -t% -k1,1 -gr |
+		awk -v n="$PROF_MSGS" '
+			/^ *[0-9.]+%/ { ms = $2 * 0.25 * 1000 / n; all += ms
+				if ($3 == "[k]") k += ms; else u += ms
+				if (++i <= 15) { $1 = ""; $2 = ""
+					printf "  %8.1f %s\n", ms, substr($0, 3) } }
+			END { printf "  total %.1f: kernel %.1f, user %.1f\n", all, k, u }'
 	done
 fi
 echo "files: $OUT"
