@@ -64,7 +64,7 @@ trace_tq_remove(struct tq *q, struct trace_qlink *l)
 /* --- small helpers ------------------------------------------------------ */
 
 /* copy - a slice into a buffer, cut to fit: only for fields whose every
- * valid value fits (a client address, a delivery status word) */
+ * valid value fits (a client address) */
 static void
 copy(char *buf, size_t size, struct tl_str s)
 {
@@ -977,14 +977,14 @@ on_delivery(struct trace *tr, const struct traceline *l)
 {
 	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
 	struct dproc *p = tracedlv_dproc_get(tr, l);
-	char	status[32], rbuf[320], vbuf[1024], *relay, *value = NULL;
+	char	sbuf[32], rbuf[320], vbuf[1024], *status, *relay, *value = NULL;
 	const char *target, *why;
 	uint64_t dcid = 0;
 	bool	failed = false, same;
 	struct trace_dlv *d;
 	long	rid;
 
-	copy(status, sizeof(status), l->status);
+	status = slice(sbuf, sizeof(sbuf), l->status);
 	relay = slice(rbuf, sizeof(rbuf), l->relay);
 	m->queued = true;
 	trace_tq_remove(&tr->mq, &m->q);
@@ -1040,6 +1040,7 @@ on_delivery(struct trace *tr, const struct traceline *l)
 	d = add_dlv(m, l, dcid, rid, status);
 	d->conn_failed = failed;
 	tx_add(tr, p, m, dcid, d);
+	slice_free(status, sbuf);
 	slice_free(relay, rbuf);
 	if (value != NULL)
 		slice_free(value, vbuf);

@@ -512,6 +512,29 @@ START_TEST(long_connect_error)
 }
 END_TEST
 
+/* a status word past the 31 bytes of any Postfix status is kept whole,
+ * as the log has it, not cut to a different word */
+START_TEST(long_status)
+{
+	static char st[100], l1[400];
+	static struct cap c;
+	const char *lines[] = {
+		P("01", "qmgr[3]", "ABCDE12345: from=<s@x>, size=300, nrcpt=1 (queue active)"),
+		l1,
+		P("02", "qmgr[3]", "ABCDE12345: removed"),
+		NULL,
+	};
+
+	memset(st, 's', sizeof(st) - 1);
+	st[sizeof(st) - 1] = 0;
+	snprintf(l1, sizeof(l1), P("02", "smtp[22]", "ABCDE12345: to=<r@z>, relay=mx.z[192.0.2.30]:25, "
+				   "delay=1, delays=0/0/0/0, dsn=2.0.0, status=%s (250 ok)"), st);
+	run(&c, lines, 100);
+	ck_assert_int_eq(c.records, 1);
+	ck_assert_msg(strstr(c.out, st) != NULL, "%s", c.out);
+}
+END_TEST
+
 /* the memory bound: more open messages than allowed go out incomplete */
 START_TEST(bounded)
 {
@@ -825,6 +848,7 @@ suite(void)
 	tcase_add_test(tc, settle_quit_lost);
 	tcase_add_test(tc, dcids);
 	tcase_add_test(tc, long_connect_error);
+	tcase_add_test(tc, long_status);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
