@@ -63,8 +63,8 @@ trace_tq_remove(struct tq *q, struct trace_qlink *l)
 
 /* --- small helpers ------------------------------------------------------ */
 
-/* copy - a slice into a buffer, cut to fit: only for fields whose every
- * valid value fits (a client address) */
+/* copy - a slice into a buffer: only for a client address, which the
+ * parser takes only when it fits (TL_ADDR_MAX) */
 static void
 copy(char *buf, size_t size, struct tl_str s)
 {

@@ -528,7 +528,8 @@ guard(struct traceline *l, struct cur *c)
 
 /* --- Postfix ------------------------------------------------------------ */
 
-/* client - "name[addr]" up to the closing bracket */
+/* client - "name[addr]" up to the closing bracket; an address too long
+ * for any client (TL_ADDR_MAX) makes the line TL_BAD */
 static bool
 client(struct cur *c, struct tl_str *name, struct tl_str *addr)
 {
@@ -544,7 +545,7 @@ client(struct cur *c, struct tl_str *name, struct tl_str *addr)
 	q = memchr(s, ']', (size_t) (c->e - s));
 	c->p = q ? q : c->e;
 	*addr = mk(s, c->p);
-	return eat(c, "]") && addr->n > 0;
+	return eat(c, "]") && addr->n > 0 && addr->n < TL_ADDR_MAX;
 }
 
 /* queue_id - "QID: " (or NOQUEUE); Postfix's short and long forms */

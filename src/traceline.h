@@ -41,6 +41,13 @@ struct tl_str {
 	size_t	n;
 };
 
+/*
+ * The longest client address a Postfix "name[addr]" field may have, NUL
+ * included: an IPv6 address with its "IPv6:" form and a zone fits many
+ * times over. A longer one is damage, and the line is TL_BAD.
+ */
+#define TL_ADDR_MAX	64
+
 enum tl_src {
 	TL_SRC_OTHER,		/* a line of some other program */
 	TL_SRC_GUARD,		/* esmtpguard (syslog or ESA file form) */

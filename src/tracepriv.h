@@ -48,8 +48,8 @@ struct smtpd {
 	struct trace_qlink q;
 	/* from here on not zeroed when taken from the spares */
 	char	key[224];		/* "host pid" */
-	char	conn_addr[64];		/* at connect ("" unknown) */
-	char	addr[64];		/* latest (XCLIENT changes it) */
+	char	conn_addr[TL_ADDR_MAX];	/* at connect ("" unknown) */
+	char	addr[TL_ADDR_MAX];	/* latest (XCLIENT changes it) */
 	struct trace_arena ar;		/* after, stats, replies, qids */
 	char	text[SMTPD_TEXT];
 };

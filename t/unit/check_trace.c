@@ -162,6 +162,25 @@ START_TEST(rule_lines)
 }
 END_TEST
 
+/* a client address longer than any real one is damage: the line is
+ * skipped (and counted), not cut to fit the session's address */
+START_TEST(long_client_addr)
+{
+	char	line[300], addr[TL_ADDR_MAX + 1];
+	struct traceline l;
+
+	memset(addr, '1', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = 0;
+	snprintf(line, sizeof(line), "Nov 22 13:09:12 mx postfix/smtpd[1]: connect from h[%s]",
+		 addr);
+	ck_assert_int_eq(parse(&l, line), TL_BAD);
+	snprintf(line, sizeof(line), "Nov 22 13:09:12 mx postfix/smtpd[1]: connect from h[%s]",
+		 addr + 1);
+	ck_assert_int_eq(parse(&l, line), TL_P_CONNECT);
+	ck_assert_uint_eq(l.addr.n, TL_ADDR_MAX - 1);
+}
+END_TEST
+
 START_TEST(bad_guard_lines)
 {
 	static const char *bad[] = {
@@ -849,6 +868,7 @@ suite(void)
 	tcase_add_test(tc, dcids);
 	tcase_add_test(tc, long_connect_error);
 	tcase_add_test(tc, long_status);
+	tcase_add_test(tc, long_client_addr);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
