@@ -339,16 +339,15 @@ tracedlv_dconn_reuse(struct trace *tr, const char *relay, uint64_t uses)
 	return tracemap_get(&tr->dconns, key, n);
 }
 
-/* relay_parts - "host[1.2.3.4]:25" as slices, each cut as the ESA line
- * has always had it (255, 127 and 15 bytes) */
+/* relay_parts - "host[1.2.3.4]:25" as slices of relay, whole */
 struct relay_parts {
 	struct tl_str host, ip, port;
 };
 
 static struct tl_str
-cut(const char *p, size_t n, size_t max)
+part(const char *p, size_t n)
 {
-	struct tl_str s = {p, n < max ? n : max};
+	struct tl_str s = {p, n};
 
 	return s;
 }
@@ -359,14 +358,13 @@ relay_parts(const char *relay, struct relay_parts *x)
 	const char *b = strchr(relay, '['), *e = b ? strchr(b, ']') : NULL;
 
 	if (b == NULL || e == NULL) {
-		x->host = cut(relay, strlen(relay), 255);
-		x->ip = cut(relay, strlen(relay), 127);
-		x->port = cut("", 0, 15);
+		x->host = x->ip = part(relay, strlen(relay));
+		x->port = part("", 0);
 		return;
 	}
-	x->host = cut(relay, (size_t) (b - relay), 255);
-	x->ip = cut(b + 1, (size_t) (e - b - 1), 127);
-	x->port = e[1] == ':' ? cut(e + 2, strlen(e + 2), 15) : cut("25", 2, 15);
+	x->host = part(relay, (size_t) (b - relay));
+	x->ip = part(b + 1, (size_t) (e - b - 1));
+	x->port = e[1] == ':' ? part(e + 2, strlen(e + 2)) : part("25", 2);
 }
 
 void
@@ -398,7 +396,7 @@ tracedlv_conn_error(struct trace *tr, uint64_t dcid, const char *target,
 		return;
 	relay_parts(target, &x);
 	if (x.port.n == 0)
-		x.port = cut("25", 2, 15);
+		x.port = part("25", 2);
 	tracedlv_esa_printf(tr, t, "Connection Error: DCID: %" PRIu64 " domain: %.*s IP: %.*s"
 			    " port: %.*s details: %s interface: unknown reason: network error",
 			    dcid, (int) x.host.n, x.host.p, (int) x.ip.n, x.ip.p,

@@ -394,6 +394,21 @@ run(struct cap *c, const char *const *lines, size_t max_open)
 #define G(t, s)	"Sun Nov 22 10:00:" t " 2026 Info: " s
 #define P(t, d, s) "Nov 22 10:00:" t " mx postfix/" d ": " s
 
+/* run_msg - the lines (up to two) of one queued message's life, between
+ * its qmgr "queue active" and "removed" */
+static void
+run_msg(struct cap *c, const char *a, const char *b)
+{
+	const char *lines[] = {
+		P("01", "qmgr[3]", "ABCDE12345: from=<s@x>, size=300, nrcpt=1 (queue active)"),
+		a, b != NULL ? b : P("02", "qmgr[3]", "ABCDE12345: removed"),
+		b != NULL ? P("02", "qmgr[3]", "ABCDE12345: removed") : NULL,
+		NULL,
+	};
+
+	run(c, lines, 100);
+}
+
 static const char *const quit_lost[] = {
 	P("01", "smtpd[10]", "connect from a[192.0.2.7]"),
 	G("01", "New SMTP ICID 1 interface 10.0.0.1 address 192.0.2.7 reverse dns host a verified no"),
@@ -506,12 +521,6 @@ START_TEST(long_connect_error)
 {
 	static char why[1500], l1[1700], l2[1800];
 	static struct cap c;
-	const char *lines[] = {
-		P("01", "qmgr[3]", "ABCDE12345: from=<s@x>, size=300, nrcpt=1 (queue active)"),
-		l1, l2,
-		P("02", "qmgr[3]", "ABCDE12345: removed"),
-		NULL,
-	};
 	char	want[1700];
 
 	memset(why, 'w', sizeof(why) - 1);
@@ -520,7 +529,7 @@ START_TEST(long_connect_error)
 	snprintf(l2, sizeof(l2), P("02", "smtp[22]", "ABCDE12345: to=<r@z>, relay=none, "
 				   "delay=1, delays=0/0/0/0, dsn=4.4.1, status=deferred "
 				   "(connect to mx.y[192.0.2.31]:25: %s)"), why);
-	run(&c, lines, 100);
+	run_msg(&c, l1, l2);
 	ck_assert_int_eq(c.records, 1);
 	snprintf(want, sizeof(want), "Connection Error: DCID: 1 domain: mx.z IP: 192.0.2.30 port: 25 "
 		 "details: %s interface: unknown", why);
@@ -531,24 +540,40 @@ START_TEST(long_connect_error)
 }
 END_TEST
 
+/* a relay's host name and address go into the ESA lines whole: past
+ * 255 and 127 bytes they used to be cut to fit */
+START_TEST(long_relay_parts)
+{
+	static char host[400], ip[200], l1[1000], l2[1000];
+	static struct cap c;
+	char	want[1000];
+
+	memset(host, 'h', sizeof(host) - 1);
+	memset(ip, '1', sizeof(ip) - 1);
+	snprintf(l1, sizeof(l1), P("01", "smtp[21]", "connect to %s[192.0.2.30]:25: "
+				   "Connection refused"), host);
+	snprintf(l2, sizeof(l2), P("02", "smtp[22]", "ABCDE12345: to=<r@z>, relay=mx.z[%s]:25, "
+				   "delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (250 ok)"), ip);
+	run_msg(&c, l1, l2);
+	snprintf(want, sizeof(want), "Connection Error: DCID: 1 domain: %s IP: 192.0.2.30 ", host);
+	ck_assert_msg(strstr(c.esa, want) != NULL, "%s", c.esa);
+	snprintf(want, sizeof(want), "New SMTP DCID 2 interface unknown address %s port 25", ip);
+	ck_assert_msg(strstr(c.esa, want) != NULL, "%s", c.esa);
+}
+END_TEST
+
 /* a status word past the 31 bytes of any Postfix status is kept whole,
  * as the log has it, not cut to a different word */
 START_TEST(long_status)
 {
 	static char st[100], l1[400];
 	static struct cap c;
-	const char *lines[] = {
-		P("01", "qmgr[3]", "ABCDE12345: from=<s@x>, size=300, nrcpt=1 (queue active)"),
-		l1,
-		P("02", "qmgr[3]", "ABCDE12345: removed"),
-		NULL,
-	};
 
 	memset(st, 's', sizeof(st) - 1);
 	st[sizeof(st) - 1] = 0;
 	snprintf(l1, sizeof(l1), P("02", "smtp[22]", "ABCDE12345: to=<r@z>, relay=mx.z[192.0.2.30]:25, "
 				   "delay=1, delays=0/0/0/0, dsn=2.0.0, status=%s (250 ok)"), st);
-	run(&c, lines, 100);
+	run_msg(&c, l1, NULL);
 	ck_assert_int_eq(c.records, 1);
 	ck_assert_msg(strstr(c.out, st) != NULL, "%s", c.out);
 }
@@ -868,6 +893,7 @@ suite(void)
 	tcase_add_test(tc, dcids);
 	tcase_add_test(tc, long_connect_error);
 	tcase_add_test(tc, long_status);
+	tcase_add_test(tc, long_relay_parts);
 	tcase_add_test(tc, long_client_addr);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, memory_flat);
