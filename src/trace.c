@@ -21,9 +21,6 @@
 #include "tracepriv.h"
 
 static void msg_check(struct trace *, struct trace_msg *);
-static void dlv_pack(struct trace_msg *, struct trace_dlv *, const char *, size_t,
-		     const char *, size_t, const char *, size_t, const char *,
-		     size_t, const char *, size_t, const char *, size_t);
 static void conn_settle(struct trace *, struct trace_conn *, enum trace_end);
 
 /* --- deadline queues --------------------------------------------------- */
@@ -74,10 +71,11 @@ copy(char *buf, size_t size, struct tl_str s)
 	buf[n] = 0;
 }
 
-/* slice - a slice as a C string, whole: in buf when it fits (the common
- * case costs no malloc), else in memory of its own; slice_free after */
-static char *
-slice(char *buf, size_t size, struct tl_str s)
+/* trace_slice - a slice as a C string, whole: in buf when it fits (the
+ * common case costs no malloc), else in memory of its own; then
+ * trace_slice_free */
+char *
+trace_slice(char *buf, size_t size, struct tl_str s)
 {
 	char   *p = s.n < size ? buf : trace_alloc(s.n + 1);
 
@@ -86,8 +84,8 @@ slice(char *buf, size_t size, struct tl_str s)
 	return p;
 }
 
-static void
-slice_free(char *p, const char *buf)
+void
+trace_slice_free(char *p, const char *buf)
 {
 	if (p != buf)
 		free(p);
@@ -151,8 +149,8 @@ spare_free(void **spare)
 	*spare = NULL;
 }
 
-static struct trace_arena *
-msg_arena(struct trace_msg *m)
+struct trace_arena *
+trace_msg_arena(struct trace_msg *m)
 {
 	return &((struct msg_box *) (void *) m)->ar;
 }
@@ -176,8 +174,8 @@ acopy(struct trace_arena *a, const char *s)
 	return s ? trace_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
-#define mstr(m, s)	astr(msg_arena(m), (s))
-#define mcopy(m, s)	acopy(msg_arena(m), (s))
+#define mstr(m, s)	astr(trace_msg_arena(m), (s))
+#define mcopy(m, s)	acopy(trace_msg_arena(m), (s))
 
 /* pack - n strings that belong together in one piece of an arena
  * (a delivery, a rule hit). A NULL string gives a NULL field, except
@@ -229,8 +227,8 @@ idkey(uint64_t id, char key[32])
 	return sizeof(id);
 }
 
-static void *
-grow(void *arr, size_t n, size_t size)
+void *
+trace_grow(void *arr, size_t n, size_t size)
 {
 	/* capacity doubles at powers of two */
 	if (n == 0 || (n & (n - 1)) == 0) {
@@ -243,10 +241,10 @@ grow(void *arr, size_t n, size_t size)
 	return arr;
 }
 
-/* agrow - grow() for an array in a record's arena: the old one stays
+/* trace_agrow - trace_grow() for an array in a record's arena: the old one stays
  * behind, at most as big as the new one */
-static void *
-agrow(struct trace_arena *a, void *arr, size_t n, size_t size)
+void *
+trace_agrow(struct trace_arena *a, void *arr, size_t n, size_t size)
 {
 	void   *p;
 
@@ -416,7 +414,7 @@ msg_new(struct trace *tr, uint64_t mid, int64_t t)
 	struct trace_msg *m = spare_get(&tr->spare_msgs, sizeof(struct msg_box),
 					offsetof(struct msg_box, text));
 
-	trace_arena_init(msg_arena(m), ((struct msg_box *) (void *) m)->text, MSG_TEXT);
+	trace_arena_init(trace_msg_arena(m), ((struct msg_box *) (void *) m)->text, MSG_TEXT);
 	m->mid = mid;
 	m->t_start = m->t_last = t;
 	m->prev = tr->mlast;
@@ -457,7 +455,7 @@ msg_attach(struct trace *tr, struct trace_msg *m, struct tl_str icid, int64_t t)
 	m->icid = m->conn->icid;
 	m->conn->refs++;
 	m->conn->nmsgs++;
-	m->conn->msgs = agrow(conn_arena(m->conn), m->conn->msgs, m->conn->nopen,
+	m->conn->msgs = trace_agrow(conn_arena(m->conn), m->conn->msgs, m->conn->nopen,
 			      sizeof(*m->conn->msgs));
 	m->conn->msgs[m->conn->nopen++] = m;
 }
@@ -491,7 +489,7 @@ msg_free(struct trace *tr, struct trace_msg *m)
 				m->conn->msgs[i] = NULL;
 		conn_unref(tr, m->conn);
 	}
-	trace_arena_free(msg_arena(m));
+	trace_arena_free(trace_msg_arena(m));
 	spare_put(&tr->spare_msgs, m);
 }
 
@@ -780,9 +778,9 @@ on_close(struct trace *tr, struct trace_conn *c, int64_t t)
 
 /* --- messages and queue IDs -------------------------------------------------- */
 
-/* qid_msg - the record of a queue ID, a Postfix-only one if need be */
-static struct trace_msg *
-qid_msg(struct trace *tr, struct tl_str qid, int64_t t, bool create)
+/* trace_qid_msg - the record of a queue ID, a Postfix-only one if need be */
+struct trace_msg *
+trace_qid_msg(struct trace *tr, struct tl_str qid, int64_t t, bool create)
 {
 	struct trace_msg *m = tracemap_get(&tr->qids, qid.p, qid.n);
 
@@ -819,10 +817,10 @@ merge(struct trace *tr, struct trace_msg *from, struct trace_msg *to)
 	for (i = 0; i < from->ndlvs; i++) {
 		struct trace_dlv *d = &from->dlvs[i], *e;
 
-		to->dlvs = agrow(msg_arena(to), to->dlvs, to->ndlvs, sizeof(*to->dlvs));
+		to->dlvs = trace_agrow(trace_msg_arena(to), to->dlvs, to->ndlvs, sizeof(*to->dlvs));
 		e = &to->dlvs[to->ndlvs++];
 		*e = *d;
-		dlv_pack(to, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
+		trace_dlv_pack(to, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
 			 d->daemon, strlen(d->daemon), d->dsn, strlen(d->dsn),
 			 d->status, strlen(d->status), d->text, strlen(d->text));
 	}
@@ -854,32 +852,13 @@ on_qid(struct trace *tr, struct trace_msg *m, const struct traceline *l)
 		smtpd_link(tr, s, m->conn);
 }
 
-/* rid_of - the RID esmtpguard gave this recipient; a new one if none */
-static long
-rid_of(struct trace_msg *m, struct tl_str to, struct tl_str orig)
-{
-	size_t	i;
-
-	for (i = 0; i < m->nrcpts; i++) {
-		const char *a = m->rcpts[i].addr;
-
-		if ((orig.n && strlen(a) == orig.n && strncasecmp(a, orig.p, orig.n) == 0)
-		    || (strlen(a) == to.n && strncasecmp(a, to.p, to.n) == 0))
-			return m->rcpts[i].rid;
-	}
-	m->rcpts = agrow(msg_arena(m), m->rcpts, m->nrcpts, sizeof(*m->rcpts));
-	m->rcpts[m->nrcpts].rid = (long) m->nrcpts;
-	m->rcpts[m->nrcpts].addr = mstr(m, orig.n ? orig : to);
-	return (long) m->nrcpts++;
-}
-
 static void
 add_hit(struct trace_arena *a, struct trace_hit **hits, size_t *n,
 	const struct traceline *l, uint64_t mid)
 {
 	struct trace_hit *h;
 
-	*hits = agrow(a, *hits, *n, sizeof(**hits));
+	*hits = trace_agrow(a, *hits, *n, sizeof(**hits));
 	h = &(*hits)[(*n)++];
 	h->t = l->t;
 	h->mid = mid;
@@ -893,9 +872,9 @@ add_hit(struct trace_arena *a, struct trace_hit **hits, size_t *n,
 	}
 }
 
-/* dlv_pack - a delivery's six strings, in m's arena */
-static void
-dlv_pack(struct trace_msg *m, struct trace_dlv *d, const char *rcpt, size_t rl,
+/* trace_dlv_pack - a delivery's six strings, in m's arena */
+void
+trace_dlv_pack(struct trace_msg *m, struct trace_dlv *d, const char *rcpt, size_t rl,
 	 const char *relay, size_t yl, const char *daemon, size_t dl,
 	 const char *dsn, size_t sl, const char *status, size_t tl,
 	 const char *text, size_t xl)
@@ -904,208 +883,7 @@ dlv_pack(struct trace_msg *m, struct trace_dlv *d, const char *rcpt, size_t rl,
 	const char *str[] = {rcpt, relay, daemon, dsn, status, text};
 	const size_t len[] = {rl, yl, dl, sl, tl, xl};
 
-	pack(msg_arena(m), out, str, len, 6);
-}
-
-static struct trace_dlv *
-add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
-	const char *status)
-{
-	struct trace_dlv *d;
-
-	m->dlvs = agrow(msg_arena(m), m->dlvs, m->ndlvs, sizeof(*m->dlvs));
-	d = &m->dlvs[m->ndlvs++];
-	memset(d, 0, sizeof(*d));
-	d->t = l->t;
-	d->dcid = dcid;
-	d->rid = rid;
-	dlv_pack(m, d, l->addr.p, l->addr.n, l->relay.p, l->relay.n, l->daemon.p,
-		 l->daemon.n, l->dsn.p, l->dsn.n, status, strlen(status), l->value.p,
-		 l->value.n);
-	return d;
-}
-
-/* keep - *dst becomes s[0..n): a process's queue ID and relay change
- * with every transaction, and its buffers are reused when big enough */
-static void
-keep(char **dst, size_t *cap, const char *s, size_t n)
-{
-	if (*dst == NULL || n >= *cap) {
-		free(*dst);
-		*cap = n < 32 ? 32 : n + 1;
-		if ((*dst = malloc(*cap)) == NULL)
-			trace_nomem();
-	}
-	memcpy(*dst, s, n);
-	(*dst)[n] = 0;
-}
-
-static void
-tx_add(struct trace *tr, struct dproc *p, const struct trace_msg *m,
-       uint64_t dcid, const struct trace_dlv *d)
-{
-	struct txn_item *it;
-
-	if (!tracedlv_esa_on(tr))
-		return;
-	if (p->tx_pending && (p->tx_dcid != dcid || p->tx_mid != m->mid
-			      || p->tx_t != d->t))
-		tracedlv_tx_flush(tr, p);
-	if (!p->tx_pending) {
-		p->tx_pending = true;
-		p->tx_dcid = dcid;
-		p->tx_mid = m->mid;
-		p->tx_t = d->t;
-		p->tx_failed = d->conn_failed;
-		free(p->tx_from);
-		p->tx_from = trace_strndup(m->from ? m->from : m->pf_from ? m->pf_from : "<>",
-					   strlen(m->from ? m->from : m->pf_from ? m->pf_from : "<>"));
-		p->pnext = tr->pend_all;
-		tr->pend_all = p;
-	}
-	p->tx = grow(p->tx, p->ntx, sizeof(*p->tx));
-	it = &p->tx[p->ntx++];
-	it->rid = d->rid;
-	it->rcpt = trace_strndup(d->rcpt, strlen(d->rcpt));
-	it->status = trace_strndup(d->status, strlen(d->status));
-	it->dsn = trace_strndup(d->dsn, strlen(d->dsn));
-	it->text = trace_strndup(d->text, strlen(d->text));
-}
-
-static void
-on_delivery(struct trace *tr, const struct traceline *l)
-{
-	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
-	struct dproc *p = tracedlv_dproc_get(tr, l);
-	char	sbuf[32], rbuf[320], vbuf[1024], *status, *relay, *value = NULL;
-	const char *target, *why;
-	uint64_t dcid = 0;
-	bool	failed = false, same;
-	struct trace_dlv *d;
-	long	rid;
-
-	status = slice(sbuf, sizeof(sbuf), l->status);
-	relay = slice(rbuf, sizeof(rbuf), l->relay);
-	m->queued = true;
-	trace_tq_remove(&tr->mq, &m->q);
-	same = p->qid != NULL && strlen(p->qid) == l->qid.n
-	    && memcmp(p->qid, l->qid.p, l->qid.n) == 0 && p->t == l->t
-	    && p->relay != NULL && strcmp(p->relay, relay) == 0;
-	if (tracedlv_connectionless(l)) {
-		dcid = 0;
-	} else if (tl_eq(l->relay, "none")) {
-		value = slice(vbuf, sizeof(vbuf), l->value);
-		if (tracedlv_conn_target(value, &target, &why)) {
-			failed = true;
-			if (same && p->cerr_dcid != 0)
-				/* NOLINTNEXTLINE(bugprone-branch-clone): two ways to match */
-				dcid = p->cerr_dcid;
-			else if (p->cerr_dcid != 0 && p->cerr_target != NULL
-				 && strcmp(p->cerr_target, target) == 0
-				 && l->t - p->cerr_t <= 2) {
-				dcid = p->cerr_dcid;
-			} else {
-				dcid = ++tr->next_dcid;
-				tracedlv_conn_error(tr, dcid, target, why, l->t);
-			}
-			p->cerr_dcid = dcid;
-			free(p->cerr_target);
-			p->cerr_target = trace_strndup(target, strlen(target));
-			p->cerr_t = l->t;
-		}
-	} else {
-		struct dconn *dc = NULL;
-
-		if (same && p->cur != NULL && !p->cur->closed)
-			dc = p->cur;
-		else if (l->num > 1)
-			dc = tracedlv_dconn_reuse(tr, relay, l->num);
-		if (dc == NULL) {
-			dc = tracedlv_dconn_new(tr, relay, l->t);
-			tracedlv_new_dcid(tr, dc, l->t);
-		}
-		if (!same || p->cur_dcid != dc->dcid)
-			tracedlv_dconn_use(tr, dc);
-		dc->last = l->t;
-		trace_tq_remove(&tr->dq, &dc->q);
-		trace_tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
-		tracedlv_set_cur(p, dc);
-		p->cur_dcid = dc->dcid;
-		dcid = dc->dcid;
-	}
-	keep(&p->qid, &p->qid_cap, l->qid.p, l->qid.n);
-	keep(&p->relay, &p->relay_cap, relay, strlen(relay));
-	p->t = l->t;
-	rid = rid_of(m, l->addr, l->name);
-	d = add_dlv(m, l, dcid, rid, status);
-	d->conn_failed = failed;
-	tx_add(tr, p, m, dcid, d);
-	slice_free(status, sbuf);
-	slice_free(relay, rbuf);
-	if (value != NULL)
-		slice_free(value, vbuf);
-}
-
-static void
-on_connerr(struct trace *tr, const struct traceline *l)
-{
-	struct dproc *p = tracedlv_dproc_get(tr, l);
-	char	tbuf[320], wbuf[1024];
-	char   *target = slice(tbuf, sizeof(tbuf), l->relay);
-	char   *why = slice(wbuf, sizeof(wbuf), l->value);
-
-	p->cerr_dcid = ++tr->next_dcid;
-	free(p->cerr_target);
-	p->cerr_target = trace_strndup(target, strlen(target));
-	p->cerr_t = l->t;
-	free(p->qid);
-	p->qid = NULL;
-	tracedlv_conn_error(tr, p->cerr_dcid, target, why, l->t);
-	slice_free(target, tbuf);
-	slice_free(why, wbuf);
-}
-
-static void
-on_expired(struct trace *tr, const struct traceline *l)
-{
-	struct trace_msg *m = qid_msg(tr, l->qid, l->t, true);
-	size_t	i, j, n = m->ndlvs;
-
-	m->expired = true;
-	m->queued = true;
-	/* every recipient whose last word was "deferred" is returned */
-	for (i = 0; i < n; i++) {
-		struct trace_dlv *d = &m->dlvs[i], *e;
-		bool	later = false;
-
-		for (j = i + 1; j < n; j++)
-			if (m->dlvs[j].rid == d->rid)
-				later = true;
-		if (later || strcmp(d->status, "deferred") != 0)
-			continue;
-		m->dlvs = agrow(msg_arena(m), m->dlvs, m->ndlvs, sizeof(*m->dlvs));
-		d = &m->dlvs[i];
-		e = &m->dlvs[m->ndlvs++];
-		memset(e, 0, sizeof(*e));
-		e->t = l->t;
-		e->rid = d->rid;
-		dlv_pack(m, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
-			 "qmgr", 4, "5.4.7", 5, "expired", 7, d->text, strlen(d->text));
-		if (tracedlv_esa_on(tr)) {
-			char	code[4];
-			const char *rt;
-			size_t	rl;
-			char	q;
-
-			tracedlv_reply_split(e->text, code, &rt, &rl);
-			q = tracedlv_quote_char(rt, rl);
-			tracedlv_esa_printf(tr, l->t, "Bounced: DCID 0 MID %" PRIu64 " From: %s To: %s"
-				   " RID %ld - 5.4.7 - %s ('%s', [%c%.*s%c]) []", m->mid,
-				   m->from ? m->from : m->pf_from ? m->pf_from : "<>",
-				   e->rcpt, e->rid, trace_esa_class("5.4.7", "expired"),
-				   code, q, (int) rl, rt, q);
-		}
-	}
+	pack(trace_msg_arena(m), out, str, len, 6);
 }
 
 /* --- the clock ------------------------------------------------------------- */
@@ -1249,7 +1027,7 @@ guard_line(struct trace *tr, const struct traceline *l)
 		if (l->mid.n) {
 			m = msg_get(tr, l->mid, l->t);
 			msg_attach(tr, m, l->icid, l->t);
-			add_hit(msg_arena(m), &m->hits, &m->nhits, l, m->mid);
+			add_hit(trace_msg_arena(m), &m->hits, &m->nhits, l, m->mid);
 		} else {
 			c = conn_get(tr, l->icid, l->t);
 			add_hit(conn_arena(c), &c->hits, &c->nhits, l, 0);
@@ -1268,7 +1046,7 @@ guard_line(struct trace *tr, const struct traceline *l)
 	case TL_G_RCPT:
 		m = msg_get(tr, l->mid, l->t);
 		msg_attach(tr, m, l->icid, l->t);
-		m->rcpts = agrow(msg_arena(m), m->rcpts, m->nrcpts, sizeof(*m->rcpts));
+		m->rcpts = trace_agrow(trace_msg_arena(m), m->rcpts, m->nrcpts, sizeof(*m->rcpts));
 		m->rcpts[m->nrcpts].rid = (long) num(l->rid);
 		m->rcpts[m->nrcpts++].addr = mstr(m, l->addr);
 		break;
@@ -1351,7 +1129,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		copy(s->addr, sizeof(s->addr), l->addr);
 		if (s->conn_addr[0] == 0)
 			copy(s->conn_addr, sizeof(s->conn_addr), l->addr);
-		m = qid_msg(tr, l->qid, l->t, true);
+		m = trace_qid_msg(tr, l->qid, l->t, true);
 		if (s->nqids < 8) {
 			s->qids[s->nqids++] = astr(&s->ar, l->qid);
 			tracemap_put(&tr->qsmtpd, l->qid.p, l->qid.n, s);
@@ -1361,7 +1139,7 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		msg_check(tr, m);
 		break;
 	case TL_P_REJECT:
-		m = l->qid.n ? qid_msg(tr, l->qid, l->t, false) : NULL;
+		m = l->qid.n ? trace_qid_msg(tr, l->qid, l->t, false) : NULL;
 		if (m != NULL)
 			m->reject = mstr(m, l->value);
 		s = tl_eq(l->daemon, "smtpd") ? smtpd_get(tr, l, true) : NULL;
@@ -1382,18 +1160,18 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		}
 		break;
 	case TL_P_MSGID:
-		m = qid_msg(tr, l->qid, l->t, true);
+		m = trace_qid_msg(tr, l->qid, l->t, true);
 		m->pf_msgid = mstr(m, l->value);
 		msg_check(tr, m);
 		break;
 	case TL_P_PICKUP:
-		m = qid_msg(tr, l->qid, l->t, true);
+		m = trace_qid_msg(tr, l->qid, l->t, true);
 		if (l->addr.n)
 			m->pf_from = mstr(m, l->addr);
 		msg_check(tr, m);
 		break;
 	case TL_P_QFROM:
-		m = qid_msg(tr, l->qid, l->t, true);
+		m = trace_qid_msg(tr, l->qid, l->t, true);
 		m->pf_from = mstr(m, l->addr);
 		m->pf_size = l->num;
 		if (!m->queued && m->mid != 0 && tracedlv_esa_on(tr))
@@ -1402,27 +1180,27 @@ postfix_line(struct trace *tr, const struct traceline *l)
 		trace_tq_remove(&tr->mq, &m->q);
 		break;
 	case TL_P_EXPIRED:
-		on_expired(tr, l);
+		tracedlv_expired(tr, l);
 		break;
 	case TL_P_DELIVERY:
-		on_delivery(tr, l);
+		tracedlv_delivery(tr, l);
 		break;
 	case TL_P_CONNERR:
-		on_connerr(tr, l);
+		tracedlv_connerr(tr, l);
 		break;
 	case TL_P_NOTIFY:
-		m = qid_msg(tr, l->qid, l->t, true);
+		m = trace_qid_msg(tr, l->qid, l->t, true);
 		m->notify_qid = mstr(m, l->name);
 		m->notify_kind = mstr(m, l->value);
 		{
-			struct trace_msg *n = qid_msg(tr, l->name, l->t, true);
+			struct trace_msg *n = trace_qid_msg(tr, l->name, l->t, true);
 
 			n->orig_qid = mstr(n, l->qid);
 			msg_check(tr, n);
 		}
 		break;
 	case TL_P_REMOVED:
-		if ((m = qid_msg(tr, l->qid, l->t, false)) != NULL) {
+		if ((m = trace_qid_msg(tr, l->qid, l->t, false)) != NULL) {
 			m->removed = true;
 			m->queued = true;
 			msg_check(tr, m);

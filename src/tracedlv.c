@@ -6,8 +6,11 @@
  *	the ESA delivery lines
  * DESCRIPTION
  *	See esmtpguard-trace(1) for the DCID rule. The correlator (trace.c)
- *	calls in here for each delivery line of Postfix's smtp, lmtp,
- *	local... processes.
+ *	hands each delivery line of Postfix's smtp, lmtp, local...
+ *	processes, each connection error and each expiry to the
+ *	tracedlv_delivery, tracedlv_connerr and tracedlv_expired handlers
+ *	here, which add the deliveries to the message and write the ESA
+ *	delivery lines.
  *--*/
 #include <config.h>
 
@@ -449,4 +452,231 @@ bool
 tracedlv_connectionless(const struct traceline *l)
 {
 	return !(tl_eq(l->daemon, "smtp") || tl_eq(l->daemon, "lmtp"));
+}
+
+/* --- delivery lines --------------------------------------------------------- */
+
+/* rid_of - the RID esmtpguard gave this recipient; a new one if none */
+static long
+rid_of(struct trace_msg *m, struct tl_str to, struct tl_str orig)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nrcpts; i++) {
+		const char *a = m->rcpts[i].addr;
+
+		if ((orig.n && strlen(a) == orig.n && strncasecmp(a, orig.p, orig.n) == 0)
+		    || (strlen(a) == to.n && strncasecmp(a, to.p, to.n) == 0))
+			return m->rcpts[i].rid;
+	}
+	m->rcpts = trace_agrow(trace_msg_arena(m), m->rcpts, m->nrcpts, sizeof(*m->rcpts));
+	m->rcpts[m->nrcpts].rid = (long) m->nrcpts;
+	{
+		struct tl_str a = orig.n ? orig : to;
+
+		m->rcpts[m->nrcpts].addr = trace_arena_strndup(trace_msg_arena(m), a.p, a.n);
+	}
+	return (long) m->nrcpts++;
+}
+
+
+static struct trace_dlv *
+add_dlv(struct trace_msg *m, const struct traceline *l, uint64_t dcid, long rid,
+	const char *status)
+{
+	struct trace_dlv *d;
+
+	m->dlvs = trace_agrow(trace_msg_arena(m), m->dlvs, m->ndlvs, sizeof(*m->dlvs));
+	d = &m->dlvs[m->ndlvs++];
+	memset(d, 0, sizeof(*d));
+	d->t = l->t;
+	d->dcid = dcid;
+	d->rid = rid;
+	trace_dlv_pack(m, d, l->addr.p, l->addr.n, l->relay.p, l->relay.n, l->daemon.p,
+		 l->daemon.n, l->dsn.p, l->dsn.n, status, strlen(status), l->value.p,
+		 l->value.n);
+	return d;
+}
+
+/* keep - *dst becomes s[0..n): a process's queue ID and relay change
+ * with every transaction, and its buffers are reused when big enough */
+static void
+keep(char **dst, size_t *cap, const char *s, size_t n)
+{
+	if (*dst == NULL || n >= *cap) {
+		free(*dst);
+		*cap = n < 32 ? 32 : n + 1;
+		if ((*dst = malloc(*cap)) == NULL)
+			trace_nomem();
+	}
+	memcpy(*dst, s, n);
+	(*dst)[n] = 0;
+}
+
+static void
+tx_add(struct trace *tr, struct dproc *p, const struct trace_msg *m,
+       uint64_t dcid, const struct trace_dlv *d)
+{
+	struct txn_item *it;
+
+	if (!tracedlv_esa_on(tr))
+		return;
+	if (p->tx_pending && (p->tx_dcid != dcid || p->tx_mid != m->mid
+			      || p->tx_t != d->t))
+		tracedlv_tx_flush(tr, p);
+	if (!p->tx_pending) {
+		p->tx_pending = true;
+		p->tx_dcid = dcid;
+		p->tx_mid = m->mid;
+		p->tx_t = d->t;
+		p->tx_failed = d->conn_failed;
+		free(p->tx_from);
+		p->tx_from = trace_strndup(m->from ? m->from : m->pf_from ? m->pf_from : "<>",
+					   strlen(m->from ? m->from : m->pf_from ? m->pf_from : "<>"));
+		p->pnext = tr->pend_all;
+		tr->pend_all = p;
+	}
+	p->tx = trace_grow(p->tx, p->ntx, sizeof(*p->tx));
+	it = &p->tx[p->ntx++];
+	it->rid = d->rid;
+	it->rcpt = trace_strndup(d->rcpt, strlen(d->rcpt));
+	it->status = trace_strndup(d->status, strlen(d->status));
+	it->dsn = trace_strndup(d->dsn, strlen(d->dsn));
+	it->text = trace_strndup(d->text, strlen(d->text));
+}
+
+void
+tracedlv_delivery(struct trace *tr, const struct traceline *l)
+{
+	struct trace_msg *m = trace_qid_msg(tr, l->qid, l->t, true);
+	struct dproc *p = tracedlv_dproc_get(tr, l);
+	char	sbuf[32], rbuf[320], vbuf[1024], *status, *relay, *value = NULL;
+	const char *target, *why;
+	uint64_t dcid = 0;
+	bool	failed = false, same;
+	struct trace_dlv *d;
+	long	rid;
+
+	status = trace_slice(sbuf, sizeof(sbuf), l->status);
+	relay = trace_slice(rbuf, sizeof(rbuf), l->relay);
+	m->queued = true;
+	trace_tq_remove(&tr->mq, &m->q);
+	same = p->qid != NULL && strlen(p->qid) == l->qid.n
+	    && memcmp(p->qid, l->qid.p, l->qid.n) == 0 && p->t == l->t
+	    && p->relay != NULL && strcmp(p->relay, relay) == 0;
+	if (tracedlv_connectionless(l)) {
+		dcid = 0;
+	} else if (tl_eq(l->relay, "none")) {
+		value = trace_slice(vbuf, sizeof(vbuf), l->value);
+		if (tracedlv_conn_target(value, &target, &why)) {
+			failed = true;
+			if (same && p->cerr_dcid != 0)
+				/* NOLINTNEXTLINE(bugprone-branch-clone): two ways to match */
+				dcid = p->cerr_dcid;
+			else if (p->cerr_dcid != 0 && p->cerr_target != NULL
+				 && strcmp(p->cerr_target, target) == 0
+				 && l->t - p->cerr_t <= 2) {
+				dcid = p->cerr_dcid;
+			} else {
+				dcid = ++tr->next_dcid;
+				tracedlv_conn_error(tr, dcid, target, why, l->t);
+			}
+			p->cerr_dcid = dcid;
+			free(p->cerr_target);
+			p->cerr_target = trace_strndup(target, strlen(target));
+			p->cerr_t = l->t;
+		}
+	} else {
+		struct dconn *dc = NULL;
+
+		if (same && p->cur != NULL && !p->cur->closed)
+			dc = p->cur;
+		else if (l->num > 1)
+			dc = tracedlv_dconn_reuse(tr, relay, l->num);
+		if (dc == NULL) {
+			dc = tracedlv_dconn_new(tr, relay, l->t);
+			tracedlv_new_dcid(tr, dc, l->t);
+		}
+		if (!same || p->cur_dcid != dc->dcid)
+			tracedlv_dconn_use(tr, dc);
+		dc->last = l->t;
+		trace_tq_remove(&tr->dq, &dc->q);
+		trace_tq_push(&tr->dq, &dc->q, l->t + DCONN_IDLE);
+		tracedlv_set_cur(p, dc);
+		p->cur_dcid = dc->dcid;
+		dcid = dc->dcid;
+	}
+	keep(&p->qid, &p->qid_cap, l->qid.p, l->qid.n);
+	keep(&p->relay, &p->relay_cap, relay, strlen(relay));
+	p->t = l->t;
+	rid = rid_of(m, l->addr, l->name);
+	d = add_dlv(m, l, dcid, rid, status);
+	d->conn_failed = failed;
+	tx_add(tr, p, m, dcid, d);
+	trace_slice_free(status, sbuf);
+	trace_slice_free(relay, rbuf);
+	if (value != NULL)
+		trace_slice_free(value, vbuf);
+}
+
+void
+tracedlv_connerr(struct trace *tr, const struct traceline *l)
+{
+	struct dproc *p = tracedlv_dproc_get(tr, l);
+	char	tbuf[320], wbuf[1024];
+	char   *target = trace_slice(tbuf, sizeof(tbuf), l->relay);
+	char   *why = trace_slice(wbuf, sizeof(wbuf), l->value);
+
+	p->cerr_dcid = ++tr->next_dcid;
+	free(p->cerr_target);
+	p->cerr_target = trace_strndup(target, strlen(target));
+	p->cerr_t = l->t;
+	free(p->qid);
+	p->qid = NULL;
+	tracedlv_conn_error(tr, p->cerr_dcid, target, why, l->t);
+	trace_slice_free(target, tbuf);
+	trace_slice_free(why, wbuf);
+}
+
+void
+tracedlv_expired(struct trace *tr, const struct traceline *l)
+{
+	struct trace_msg *m = trace_qid_msg(tr, l->qid, l->t, true);
+	size_t	i, j, n = m->ndlvs;
+
+	m->expired = true;
+	m->queued = true;
+	/* every recipient whose last word was "deferred" is returned */
+	for (i = 0; i < n; i++) {
+		struct trace_dlv *d = &m->dlvs[i], *e;
+		bool	later = false;
+
+		for (j = i + 1; j < n; j++)
+			if (m->dlvs[j].rid == d->rid)
+				later = true;
+		if (later || strcmp(d->status, "deferred") != 0)
+			continue;
+		m->dlvs = trace_agrow(trace_msg_arena(m), m->dlvs, m->ndlvs, sizeof(*m->dlvs));
+		d = &m->dlvs[i];
+		e = &m->dlvs[m->ndlvs++];
+		memset(e, 0, sizeof(*e));
+		e->t = l->t;
+		e->rid = d->rid;
+		trace_dlv_pack(m, e, d->rcpt, strlen(d->rcpt), d->relay, strlen(d->relay),
+			 "qmgr", 4, "5.4.7", 5, "expired", 7, d->text, strlen(d->text));
+		if (tracedlv_esa_on(tr)) {
+			char	code[4];
+			const char *rt;
+			size_t	rl;
+			char	q;
+
+			tracedlv_reply_split(e->text, code, &rt, &rl);
+			q = tracedlv_quote_char(rt, rl);
+			tracedlv_esa_printf(tr, l->t, "Bounced: DCID 0 MID %" PRIu64 " From: %s To: %s"
+				   " RID %ld - 5.4.7 - %s ('%s', [%c%.*s%c]) []", m->mid,
+				   m->from ? m->from : m->pf_from ? m->pf_from : "<>",
+				   e->rcpt, e->rid, trace_esa_class("5.4.7", "expired"),
+				   code, q, (int) rl, rt, q);
+		}
+	}
 }

@@ -134,6 +134,19 @@ void	trace_msg_emit(struct trace *tr, struct trace_msg *m);
 size_t	trace_pkey(char *buf, size_t size, const struct traceline *l);
 void	trace_tq_push(struct tq *q, struct trace_qlink *l, int64_t deadline);
 void	trace_tq_remove(struct tq *q, struct trace_qlink *l);
+/* slice - a slice as a C string, whole: in buf when it fits, else in
+ * memory of its own; trace_slice_free after */
+char   *trace_slice(char *buf, size_t size, struct tl_str s);
+void	trace_slice_free(char *p, const char *buf);
+struct trace_msg *trace_qid_msg(struct trace *tr, struct tl_str qid, int64_t t,
+				bool create);
+struct trace_arena *trace_msg_arena(struct trace_msg *m);
+void   *trace_grow(void *arr, size_t n, size_t size);
+void   *trace_agrow(struct trace_arena *a, void *arr, size_t n, size_t size);
+void	trace_dlv_pack(struct trace_msg *m, struct trace_dlv *d, const char *rcpt,
+		       size_t rl, const char *relay, size_t yl, const char *daemon,
+		       size_t dl, const char *dsn, size_t sl, const char *status,
+		       size_t tl, const char *text, size_t xl);
 
 /* tracedlv.c */
 
@@ -168,5 +181,8 @@ struct dproc *tracedlv_dproc_get(struct trace *tr, const struct traceline *l);
 struct dproc *tracedlv_dproc_peek(struct trace *tr, const struct traceline *l);
 bool	tracedlv_conn_target(char *text, const char **target, const char **why);
 bool	tracedlv_connectionless(const struct traceline *l);
+void	tracedlv_delivery(struct trace *tr, const struct traceline *l);
+void	tracedlv_connerr(struct trace *tr, const struct traceline *l);
+void	tracedlv_expired(struct trace *tr, const struct traceline *l);
 
 #endif
