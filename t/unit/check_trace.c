@@ -885,6 +885,7 @@ suite(void)
 	tcase_add_test(tc, guard_lines);
 	tcase_add_test(tc, rule_lines);
 	tcase_add_test(tc, bad_guard_lines);
+	tcase_add_test(tc, long_client_addr);
 	tcase_add_test(tc, prefixes_and_noise);
 	tcase_add_test(tc, postfix_lines);
 	suite_add_tcase(s, tc);
@@ -894,7 +895,6 @@ suite(void)
 	tcase_add_test(tc, long_connect_error);
 	tcase_add_test(tc, long_status);
 	tcase_add_test(tc, long_relay_parts);
-	tcase_add_test(tc, long_client_addr);
 	tcase_add_test(tc, bounded);
 	tcase_add_test(tc, memory_flat);
 	tcase_add_test(tc, out_of_order);
