@@ -10,6 +10,14 @@
  *	threads (or a rotated file reopened on SIGHUP) never interleave.
  *	Syslog is a client of our own on the local socket that sends what
  *	syslog(3) sends (see log_syslog_line for why).
+ *
+ *	Threads write and send their lines side by side, under log_lock
+ *	taken for reading: a mutex held across the write(2) made every
+ *	thread of a busy filter queue behind the others' system calls,
+ *	and the futex waits and wake-ups cost more than the lines. The
+ *	lock is taken for writing only to change where lines go, to
+ *	(re)connect the syslog socket, and to call the test hook, which
+ *	needs lines one at a time.
  * DIAGNOSTICS
  *	A line that cannot be formatted for lack of memory is replaced by
  *	a fixed one saying so: the log never silently loses that fact.
@@ -30,7 +38,7 @@
 
 #include "log.h"
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
 static bool log_stderr;
 static int log_fd = -1;
 static log_hook_fn *log_hook;
@@ -43,7 +51,7 @@ static int log_sys_fd = -1;
 static int log_sys_type;		/* SOCK_DGRAM, or SOCK_STREAM */
 static int log_sys_facility = LOG_USER;	/* syslog(3)'s default */
 static time_t log_sys_retry;		/* no socket: next attempt */
-static pid_t log_pid;			/* 0: not known in this process */
+static pid_t log_pid;			/* 0: not known in this process (atomic) */
 
 static const struct {
 	const char *name;
@@ -68,7 +76,7 @@ log_facility_parse(const char *name)
 	return -1;
 }
 
-/* log_sys_close - drop the syslog socket; under log_lock */
+/* log_sys_close - drop the syslog socket; log_lock held for writing */
 
 static void
 log_sys_close(void)
@@ -79,7 +87,7 @@ log_sys_close(void)
 }
 
 /* log_sys_connect - connect to the syslog socket, datagram first, as
- * openlog() does; under log_lock */
+ * openlog() does; log_lock held for writing */
 
 static void
 log_sys_connect(void)
@@ -112,7 +120,7 @@ log_sys_connect(void)
 static void
 log_forked(void)
 {
-	log_pid = 0;
+	__atomic_store_n(&log_pid, 0, __ATOMIC_RELAXED);
 }
 
 static void
@@ -129,12 +137,12 @@ log_open_at(int facility, const char *path)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	(void) pthread_once(&once, log_atfork);
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	log_sys_facility = facility;
 	snprintf(log_sys_path, sizeof(log_sys_path), "%s", path);
 	log_sys_connect();
 	log_sys_retry = 0;
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 }
 
 /* log_open - (re)open syslog */
@@ -148,9 +156,9 @@ log_open(int facility)
 void
 log_set_stderr(bool on)
 {
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	log_stderr = on;
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 }
 
 /* log_set_file - switch the ESA-format file; the old one stays on error */
@@ -166,10 +174,10 @@ log_set_file(const char *path)
 		if (fd < 0)
 			return -1;
 	}
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	old = log_fd;
 	log_fd = fd;
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 	if (old >= 0)
 		close(old);
 	return 0;
@@ -178,10 +186,10 @@ log_set_file(const char *path)
 void
 log_set_hook(log_hook_fn *hook, void *arg)
 {
-	pthread_mutex_lock(&log_lock);
+	pthread_rwlock_wrlock(&log_lock);
 	log_hook = hook;
 	log_hook_arg = arg;
-	pthread_mutex_unlock(&log_lock);
+	pthread_rwlock_unlock(&log_lock);
 }
 
 /*
@@ -243,25 +251,28 @@ log_write_all(int fd, const char *p, size_t n)
  * the file and "Aug 14 11:04:31 esmtpguard[PID]: " for syslog (what
  * syslog(3) writes after "<PRI>"), formatted once per second or when the
  * process ID changed: localtime_r() and strftime() cost more than the
- * rest of a line. Under log_lock.
+ * rest of a line. Each thread keeps its own, so no lock guards them.
  */
 static time_t
 log_stamp(const char **file, const char **sys, size_t *syslen)
 {
-	static time_t last = (time_t) -1;
-	static pid_t last_pid;
-	static char fstamp[32], sstamp[64];
-	static size_t slen;
+	static __thread time_t last = (time_t) -1;
+	static __thread pid_t last_pid;
+	static __thread char fstamp[32], sstamp[64];
+	static __thread size_t slen;
 	struct tm tm;
 	time_t	now = time(NULL);
+	pid_t	pid = __atomic_load_n(&log_pid, __ATOMIC_RELAXED);
 	char	when[32];
 	int	n;
 
-	if (log_pid == 0)
-		log_pid = getpid();
-	if (now != last || log_pid != last_pid) {
+	if (pid == 0) {
+		pid = getpid();
+		__atomic_store_n(&log_pid, pid, __ATOMIC_RELAXED);
+	}
+	if (now != last || pid != last_pid) {
 		last = now;
-		last_pid = log_pid;
+		last_pid = pid;
 		if (localtime_r(&now, &tm) == NULL) {
 			fstamp[0] = when[0] = 0;
 		} else {
@@ -272,7 +283,7 @@ log_stamp(const char **file, const char **sys, size_t *syslen)
 				when[0] = 0;
 		}
 		n = snprintf(sstamp, sizeof(sstamp), "%s esmtpguard[%ld]: ",
-			     when, (long) log_pid);
+			     when, (long) pid);
 		slen = n < 0 ? 0 : (size_t) n;
 	}
 	*file = fstamp;
@@ -292,10 +303,14 @@ log_stamp(const char **file, const char **sys, size_t *syslen)
  * that fails (the syslog daemon restarted) is reconnected and the line
  * sent again once, as syslog(3) does. Lines nobody can take are lost, as
  * with syslog(3): log_file is the record that does not depend on it.
- * Under log_lock.
+ *
+ * With log_lock held for reading (excl false) it only sends on a
+ * connected socket, and says false when the socket must be connected
+ * or dropped, which needs the lock for writing (excl true); then the
+ * caller calls it again so. Under log_lock, then.
  */
-static void
-log_syslog_line(int prio, char *text, size_t len)
+static bool
+log_syslog_line(int prio, char *text, size_t len, bool excl)
 {
 	const char *fstamp, *sstamp;
 	char	pri[8];
@@ -313,19 +328,24 @@ log_syslog_line(int prio, char *text, size_t len)
 	for (try = 0; try < 2; try++) {
 		if (log_sys_fd < 0) {
 			if (now < log_sys_retry)
-				return;
+				return true;
+			if (!excl)
+				return false;
 			log_sys_connect();
 			if (log_sys_fd < 0) {
 				log_sys_retry = now + 1;
-				return;
+				return true;
 			}
 		}
 		/* a stream socket takes the NUL as the end of the message */
 		if (send(log_sys_fd, p, n + (log_sys_type == SOCK_STREAM),
 			 MSG_NOSIGNAL) >= 0)
-			return;
+			return true;
+		if (!excl)
+			return false;
 		log_sys_close();
 	}
+	return true;
 }
 
 /*
@@ -360,11 +380,14 @@ log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 	text[len] = 0;
 }
 
-/* log_put - hand text (in a buffer with LOG_PREFIX bytes of room before
- * it and one after) to the hook or to syslog, stderr and the file */
-
-static void
-log_put(enum log_sev sev, char *text, size_t len)
+/*
+ * log_emit - hand text (in a buffer with LOG_PREFIX bytes of room before
+ * it and one after) to the hook or to syslog, stderr and the file. With
+ * log_lock held for reading (excl false), false when that needs it held
+ * for writing; then nothing was written yet.
+ */
+static bool
+log_emit(enum log_sev sev, char *text, size_t len, bool excl)
 {
 	static const int prio[] = {
 		[LOG_SEV_INFO] = LOG_INFO,
@@ -374,17 +397,34 @@ log_put(enum log_sev sev, char *text, size_t len)
 		[LOG_SEV_PANIC] = LOG_CRIT,
 	};
 
-	pthread_mutex_lock(&log_lock);
 	if (log_hook != NULL) {
+		if (!excl)
+			return false;
 		log_hook(sev, text, log_hook_arg);
-	} else {
-		log_syslog_line(prio[sev], text, len);
-		if (log_stderr)
-			fprintf(stderr, "esmtpguard: %s\n", text);
-		if (log_fd >= 0)
-			log_file_line(log_fd, sev, text, len);
+		return true;
 	}
-	pthread_mutex_unlock(&log_lock);
+	if (!log_syslog_line(prio[sev], text, len, excl))
+		return false;
+	if (log_stderr)
+		fprintf(stderr, "esmtpguard: %s\n", text);
+	if (log_fd >= 0)
+		log_file_line(log_fd, sev, text, len);
+	return true;
+}
+
+static void
+log_put(enum log_sev sev, char *text, size_t len)
+{
+	bool	done;
+
+	pthread_rwlock_rdlock(&log_lock);
+	done = log_emit(sev, text, len, false);
+	pthread_rwlock_unlock(&log_lock);
+	if (!done) {
+		pthread_rwlock_wrlock(&log_lock);
+		(void) log_emit(sev, text, len, true);
+		pthread_rwlock_unlock(&log_lock);
+	}
 }
 
 static const char log_oom[] = "log: out of memory formatting a line";

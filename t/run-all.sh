@@ -179,7 +179,7 @@ if [ "${RUN_ALL_SANITIZERS:-yes}" != no ]; then
 	soak "$top/_build-asan"
 	sanitized "$top/_build-tsan" thread \
 		t/unit/check_peer t/unit/check_conf t/unit/check_idalloc \
-		t/unit/check_spf t/e2e/faults.sh
+		t/unit/check_spf t/unit/check_log t/e2e/faults.sh
 fi
 
 # bounded fuzzing in _build/: make fuzz runs every target FUZZ_SECONDS

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -212,6 +214,122 @@ START_TEST(file_lines_whole)
 }
 END_TEST
 
+/*
+ * Threads log side by side while the file is switched and syslog
+ * reopened (both take the lock for writing): every line reaches one of the files whole, once, and
+ * in each thread's order; every datagram is one whole line.
+ */
+#define TH_THREADS	4
+#define TH_LINES	3000
+
+static void *
+th_logger(void *arg)
+{
+	int	t = (int) (long) arg, n;
+
+	for (n = 0; n < TH_LINES; n++)
+		log_info("T%d L%d %s", t, n, "padding padding padding padding");
+	return NULL;
+}
+
+static int th_stop;
+
+static void
+nap(long usec)
+{
+	struct timespec ts = {0, usec * 1000};
+
+	(void) nanosleep(&ts, NULL);
+}
+static int th_dgrams;
+
+static void *
+th_syslogd(void *arg)
+{
+	int	fd = (int) (long) arg;
+	char	buf[512];
+	ssize_t	n;
+
+	while (!__atomic_load_n(&th_stop, __ATOMIC_ACQUIRE)
+	       || recv(fd, buf, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+		if ((n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) <= 0) {
+			nap(100);
+			continue;
+		}
+		buf[n] = 0;
+		assert_matches(buf, "^<22>" SYS_STAMP " esmtpguard\\[[0-9]+\\]: "
+			       "T[0-9] L[0-9]+ padding padding padding padding$");
+		th_dgrams++;
+	}
+	return NULL;
+}
+
+/* th_collect - check the lines of file N, marking seen[thread][line] */
+
+static int
+th_collect(int n, unsigned char seen[][TH_LINES])
+{
+	char	path[112], *line = NULL;
+	size_t	cap = 0;
+	int	last[TH_THREADS], t, l, got = 0;
+	FILE   *fp;
+
+	for (t = 0; t < TH_THREADS; t++)
+		last[t] = -1;
+	snprintf(path, sizeof(path), "%s/file%d", dir, n);
+	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+	while (getline(&line, &cap, fp) > 0) {
+		assert_matches(line, "^" ESA_STAMP " Info: T[0-9] L[0-9]+ "
+			       "padding padding padding padding\n$");
+		ck_assert_int_eq(sscanf(strstr(line, "Info: "), "Info: T%d L%d",
+					&t, &l), 2);
+		ck_assert(t >= 0 && t < TH_THREADS && l >= 0 && l < TH_LINES);
+		ck_assert_msg(l > last[t], "T%d L%d after L%d", t, l, last[t]);
+		last[t] = l;
+		ck_assert_int_eq(seen[t][l], 0);
+		seen[t][l] = 1;
+		got++;
+	}
+	free(line);
+	(void) fclose(fp);
+	unlink(path);
+	return got;
+}
+
+START_TEST(threads_lines_whole)
+{
+	static unsigned char seen[TH_THREADS][TH_LINES];
+	pthread_t th[TH_THREADS], sysd;
+	char	path[112];
+	int	fd = listener(), i, got;
+
+	log_open_at(LOG_MAIL, sock_path);
+	th_stop = 0;
+	th_dgrams = 0;
+	ck_assert_int_eq(pthread_create(&sysd, NULL, th_syslogd, (void *) (long) fd), 0);
+	snprintf(path, sizeof(path), "%s/file0", dir);
+	ck_assert_int_eq(log_set_file(path), 0);
+	for (i = 0; i < TH_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, th_logger,
+						(void *) (long) i), 0);
+	for (i = 1; i <= 6; i++) {
+		nap(2000);
+		snprintf(path, sizeof(path), "%s/file%d", dir, i % 2);
+		ck_assert_int_eq(log_set_file(path), 0);
+		log_open_at(LOG_MAIL, sock_path);
+	}
+	for (i = 0; i < TH_THREADS; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	__atomic_store_n(&th_stop, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_join(sysd, NULL), 0);
+	close(fd);
+	log_set_file(NULL);
+	got = th_collect(0, seen) + th_collect(1, seen);
+	ck_assert_int_eq(got, TH_THREADS * TH_LINES);
+	ck_assert_int_gt(th_dgrams, 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -223,6 +341,7 @@ suite(void)
 	tcase_add_test(tc, syslog_reconnects_after_restart);
 	tcase_add_test(tc, syslog_pid_after_fork);
 	tcase_add_test(tc, file_lines_whole);
+	tcase_add_test(tc, threads_lines_whole);
 	suite_add_tcase(s, tc);
 	return (s);
 }
