@@ -6,8 +6,10 @@
  * DESCRIPTION
  *	See log.h. A line is formatted once, then handed to the test hook
  *	or to syslog, stderr and the ESA-format file. The file is written
- *	with one write(2) on an O_APPEND descriptor, so lines from several
- *	threads (or a rotated file reopened on SIGHUP) never interleave.
+ *	whole lines at a time, with one write(2) on an O_APPEND descriptor
+ *	(a line, or the lines a thread held over a callback: log_hold), so
+ *	lines from several threads (or a rotated file reopened on SIGHUP)
+ *	never interleave.
  *	Syslog is a client of our own on the local socket that sends what
  *	syslog(3) sends (see log_syslog_line for why).
  *
@@ -52,6 +54,7 @@ static int log_sys_type;		/* SOCK_DGRAM, or SOCK_STREAM */
 static int log_sys_facility = LOG_USER;	/* syslog(3)'s default */
 static time_t log_sys_retry;		/* no socket: next attempt */
 static pid_t log_pid;			/* 0: not known in this process (atomic) */
+static __thread struct log_batch *log_held;	/* log_hold, or NULL */
 
 static const struct {
 	const char *name;
@@ -348,10 +351,21 @@ log_syslog_line(int prio, char *text, size_t len, bool excl)
 	return true;
 }
 
+/* log_held_write - write out what lb holds; under log_lock */
+
+static void
+log_held_write(struct log_batch *lb)
+{
+	if (lb->len > 0 && log_fd >= 0)
+		log_write_all(log_fd, lb->buf, lb->len);
+	lb->len = 0;
+}
+
 /*
  * log_file_line - one ESA mail_logs line: "Thu Aug 14 11:04:31 2014 Info: "
  * put in the LOG_PREFIX bytes before text, and a newline after it (the
- * caller's buffer has room for both); under log_lock
+ * caller's buffer has room for both), written or added to this thread's
+ * held lines; under log_lock
  */
 static void
 log_file_line(int fd, enum log_sev sev, char *text, size_t len)
@@ -363,8 +377,9 @@ log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 		[LOG_SEV_FATAL] = "Critical",
 		[LOG_SEV_PANIC] = "Critical",
 	};
+	struct log_batch *lb = log_held;
 	const char *stamp, *sys;
-	size_t	slen, llen = strlen(level[sev]);
+	size_t	slen, llen = strlen(level[sev]), n;
 	char   *p;
 
 	(void) log_stamp(&stamp, &sys, &slen);
@@ -376,8 +391,36 @@ log_file_line(int fd, enum log_sev sev, char *text, size_t len)
 	p[slen + 1 + llen] = ':';
 	p[slen + 1 + llen + 1] = ' ';
 	text[len] = '\n';
-	log_write_all(fd, p, (size_t) (text + len + 1 - p));
+	n = (size_t) (text + len + 1 - p);
+	if (lb != NULL) {
+		if (lb->len + n > sizeof(lb->buf) || sev >= LOG_SEV_FATAL)
+			log_held_write(lb);
+		if (n <= sizeof(lb->buf) && sev < LOG_SEV_FATAL) {
+			memcpy(lb->buf + lb->len, p, n);
+			lb->len += n;
+			n = 0;
+		}
+	}
+	log_write_all(fd, p, n);
 	text[len] = 0;
+}
+
+void
+log_hold(struct log_batch *lb)
+{
+	lb->len = 0;
+	log_held = lb;
+}
+
+void
+log_release(struct log_batch *lb)
+{
+	log_held = NULL;
+	if (lb->len == 0)
+		return;
+	pthread_rwlock_rdlock(&log_lock);
+	log_held_write(lb);
+	pthread_rwlock_unlock(&log_lock);
 }
 
 /*

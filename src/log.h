@@ -19,8 +19,9 @@
  *	panic	esmtpguard's own bug; the process aborts for a core dump.
  *
  *	Callers escape client-supplied strings (escape_append) before they
- *	reach a format; this module writes what it is given, one write(2)
- *	per line so concurrent threads never interleave inside a line.
+ *	reach a format; this module writes what it is given, whole lines
+ *	in each write(2), so concurrent threads never interleave inside a
+ *	line.
  *	All functions are thread-safe.
  *--*/
 #ifndef ESMTPGUARD_LOG_H
@@ -69,6 +70,24 @@ void	log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
 _Noreturn void log_fatal(int status, const char *fmt, ...) LOG_PRINTF(2, 3);
 _Noreturn void log_panic(const char *fmt, ...) LOG_PRINTF(1, 2);
 void	log_vmsg(enum log_sev sev, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
+
+/*
+ * log_hold, log_release - the file lines this thread logs from log_hold
+ * to log_release go to the file together, with one write(2) at
+ * log_release: milter.c holds them over each callback, so the lines of
+ * a callback (a message's "ready" and "Message finished", say) cost one
+ * system call, and are in the file before the MTA gets the reply they
+ * explain. Lines that would overflow lb go out first; a fatal line goes
+ * out at once with those before it (the process ends). Syslog and
+ * stderr are not held. Not nested; lb must outlive the hold.
+ */
+#define LOG_BATCH	4096
+struct log_batch {
+	size_t	len;
+	char	buf[LOG_BATCH];
+};
+void	log_hold(struct log_batch *lb);
+void	log_release(struct log_batch *lb);
 
 /* log_text - a line built already (escaped by the caller): log_info("%s",
  * line) without formatting it again */

@@ -116,6 +116,16 @@ status(SMFICTX *ctx, const struct verdict *v)
 	return st;
 }
 
+/* reply - the held log lines of the callback (see log_hold), then its
+ * status: the lines are in the file before the MTA sees the reply */
+
+static sfsistat
+reply(SMFICTX *ctx, const struct verdict *v, struct log_batch *lb)
+{
+	log_release(lb);
+	return status(ctx, v);
+}
+
 static const char *
 macro(SMFICTX *ctx, const char *name)
 {
@@ -190,6 +200,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct session_conn c;
 	struct verdict v;
+	struct log_batch lb;
 	struct conf *conf;
 	struct session *s;
 	char	addr[INET6_ADDRSTRLEN];
@@ -211,11 +222,12 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	c.mta_name = macro(ctx, "j");
 	c.header_leadspc = smfi_getpriv(ctx) == &leadspc_marker;
 
+	log_hold(&lb);
 	conf = conf_acquire();
 	s = session_open(conf, milter_ids, &c, &v);
 	conf_release(conf);
 	smfi_setpriv(ctx, s);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -223,11 +235,13 @@ cb_helo(SMFICTX *ctx, char *name)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	session_helo(s, name, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -235,12 +249,14 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	session_mail(s, argv, &v);
 	set_qid(ctx, s);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -248,12 +264,14 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	set_qid(ctx, s);
 	session_rcpt(s, argv, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -261,12 +279,14 @@ cb_data(SMFICTX *ctx)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	set_qid(ctx, s);
 	session_data(s, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -274,11 +294,13 @@ cb_unknown(SMFICTX *ctx, const char *cmd)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	session_unknown(s, cmd, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -286,11 +308,13 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	session_header(s, name, value, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -298,12 +322,14 @@ cb_eoh(SMFICTX *ctx)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	set_qid(ctx, s);
 	session_eoh(s, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -311,11 +337,13 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t len)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	session_body(s, p, len, &v);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
@@ -323,10 +351,12 @@ cb_eom(SMFICTX *ctx)
 {
 	struct session *s = SESSION(ctx);
 	struct verdict v;
+	struct log_batch lb;
 	size_t	i;
 
 	if (s == NULL)
 		return SMFIS_CONTINUE;
+	log_hold(&lb);
 	set_qid(ctx, s);
 	session_eom(s, &v);
 	/* index 0 puts a trace field above the MTA's own Received: */
@@ -339,17 +369,20 @@ cb_eom(SMFICTX *ctx)
 			log_warn("ICID %llu could not add header %s",
 				 (unsigned long long) session_icid(s),
 				 v.headers[i].name);
-	return status(ctx, &v);
+	return reply(ctx, &v, &lb);
 }
 
 static sfsistat
 cb_abort(SMFICTX *ctx)
 {
 	struct session *s = SESSION(ctx);
+	struct log_batch lb;
 
 	if (s != NULL) {
+		log_hold(&lb);
 		set_qid(ctx, s);
 		session_abort(s);
+		log_release(&lb);
 	}
 	return SMFIS_CONTINUE;
 }
@@ -357,7 +390,11 @@ cb_abort(SMFICTX *ctx)
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
+	struct log_batch lb;
+
+	log_hold(&lb);
 	session_close(SESSION(ctx));
+	log_release(&lb);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -214,9 +215,87 @@ START_TEST(file_lines_whole)
 }
 END_TEST
 
+/* file_size - bytes in the log file now */
+
+static long
+file_size(void)
+{
+	char	path[112];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	return (long) st.st_size;
+}
+
+/*
+ * Held lines reach the file at log_release, in order; lines that would
+ * overflow the batch go out first, and a long one after them.
+ */
+START_TEST(held_lines_at_release)
+{
+	struct log_batch lb;
+	char	path[112], *big, *got;
+	size_t	i;
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	log_open_at(LOG_MAIL, sock_path);	/* nobody listens */
+	ck_assert_int_eq(log_set_file(path), 0);
+	big = malloc(LOG_BATCH + 1);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < LOG_BATCH; i++)
+		big[i] = (char) ('a' + i % 26);
+	big[LOG_BATCH] = 0;
+	log_hold(&lb);
+	log_info("MID 1 ready");
+	log_warn("odd");
+	ck_assert_int_eq(file_size(), 0);
+	log_release(&lb);
+	got = read_file();
+	assert_matches(got, "^" ESA_STAMP " Info: MID 1 ready\n"
+		       ESA_STAMP " Warning: odd\n$");
+	log_hold(&lb);
+	log_info("one");
+	log_text(LOG_SEV_INFO, big);		/* bigger than the batch */
+	log_info("two");
+	got = read_file();
+	ck_assert_ptr_nonnull(strstr(got, "Info: one\n"));
+	ck_assert_ptr_nonnull(strstr(got, big));
+	ck_assert_ptr_null(strstr(got, "two"));
+	log_release(&lb);
+	got = read_file();
+	ck_assert_ptr_nonnull(strstr(strstr(strstr(got, "Info: one\n"), big),
+				     "Info: two\n"));
+	log_info("after");			/* not held */
+	ck_assert_ptr_nonnull(strstr(read_file(), "Info: after\n"));
+	free(big);
+}
+END_TEST
+
+/* a fatal line ends the process: it and the held lines reach the file */
+START_TEST(held_lines_before_fatal)
+{
+	struct log_batch lb;
+	char	path[112];
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	log_open_at(LOG_MAIL, sock_path);
+	ck_assert_int_eq(log_set_file(path), 0);
+	if (fork() == 0) {
+		log_hold(&lb);
+		log_info("held");
+		log_fatal(3, "gone");
+	}
+	ck_assert_int_ge(wait(NULL), 0);
+	assert_matches(read_file(), "^" ESA_STAMP " Info: held\n"
+		       ESA_STAMP " Critical: gone\n$");
+}
+END_TEST
+
 /*
  * Threads log side by side while the file is switched and syslog
- * reopened (both take the lock for writing): every line reaches one of the files whole, once, and
+ * reopened (both take the lock for writing), some holding their lines:
+ * every line reaches one of the files whole, once, and
  * in each thread's order; every datagram is one whole line.
  */
 #define TH_THREADS	4
@@ -226,9 +305,16 @@ static void *
 th_logger(void *arg)
 {
 	int	t = (int) (long) arg, n;
+	struct log_batch lb;
 
-	for (n = 0; n < TH_LINES; n++)
+	for (n = 0; n < TH_LINES; n++) {
+		/* odd threads hold their lines seven at a time, as callbacks do */
+		if (t % 2 && n % 7 == 0)
+			log_hold(&lb);
 		log_info("T%d L%d %s", t, n, "padding padding padding padding");
+		if (t % 2 && (n % 7 == 6 || n == TH_LINES - 1))
+			log_release(&lb);
+	}
 	return NULL;
 }
 
@@ -342,6 +428,8 @@ suite(void)
 	tcase_add_test(tc, syslog_pid_after_fork);
 	tcase_add_test(tc, file_lines_whole);
 	tcase_add_test(tc, threads_lines_whole);
+	tcase_add_test(tc, held_lines_at_release);
+	tcase_add_test(tc, held_lines_before_fatal);
 	suite_add_tcase(s, tc);
 	return (s);
 }
