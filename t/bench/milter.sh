@@ -10,8 +10,11 @@
 #  2. throughput: BENCH_MDRIVER_MSGS messages over BENCH_SESSIONS concurrent
 #     sessions, runs interleaved noop, esmtpguard, noop, ... (after one
 #     warm-up run each), medians of BENCH_RUNS: messages/s and the
-#     filter's CPU time (utime + stime of all its threads) per message;
-#     then one run each beside BENCH_IDLE idle sessions;
+#     filter's CPU time (utime + stime of all its threads) per message,
+#     and the median of each round's CPU ratio; the system calls per
+#     message under strace -c (BENCH_SC_MSGS messages), which count the
+#     kernel's side of the work where CPU time is noisy; then one run
+#     each beside BENCH_IDLE idle sessions;
 #  3. instructions per message under valgrind --tool=callgrind (two runs
 #     of BENCH_CG_MSGS / 5 and BENCH_CG_MSGS messages, the difference):
 #     the figure that does not depend on what else the 2 cores are doing
@@ -20,15 +23,17 @@
 #
 # Runs in t/e2e/lib.sh's private namespaces. Environment (defaults):
 #	BENCH_HOLD="1 100 1000 5000" BENCH_MDRIVER_MSGS=20000 BENCH_SESSIONS=20
-#	BENCH_SIZE=2000 BENCH_RUNS=3 BENCH_CG_MSGS=2000 (0: no callgrind)
+#	BENCH_SIZE=2000 BENCH_RUNS=5 BENCH_CG_MSGS=2000 (0: no callgrind)
 #	BENCH_CG_TOP=12 BENCH_IDLE=5000 (0: no run beside idle sessions)
+#	BENCH_SC_MSGS=2000 (0: no strace count)
 # A quick run: BENCH_HOLD="1 100" BENCH_MDRIVER_MSGS=2000 BENCH_RUNS=1
-#	BENCH_CG_MSGS=0 BENCH_IDLE=0
+#	BENCH_CG_MSGS=0 BENCH_IDLE=0 BENCH_SC_MSGS=0
 . "$(dirname "$0")/../e2e/lib.sh"
 
 : "${BENCH_HOLD:=1 100 1000 5000}" "${BENCH_MDRIVER_MSGS:=20000}"
-: "${BENCH_SESSIONS:=20}" "${BENCH_SIZE:=2000}" "${BENCH_RUNS:=3}"
+: "${BENCH_SESSIONS:=20}" "${BENCH_SIZE:=2000}" "${BENCH_RUNS:=5}"
 : "${BENCH_CG_MSGS:=2000}" "${BENCH_CG_TOP:=12}" "${BENCH_IDLE:=5000}"
+: "${BENCH_SC_MSGS:=2000}"
 NOOP_BIN=$top_builddir/t/bench/noop
 MDRIVER=$top_builddir/t/bench/mdriver
 NOOP_SOCK=$T/noop.sock
@@ -143,6 +148,13 @@ for _ in $(seq "$BENCH_RUNS"); do
 		echo "$name $(field msg_per_s "$out") $(field cpu_us_per_msg "$out")" >>"$T/runs"
 	done
 done
+# each round's esmtpguard/noop CPU: the two runs of a round are seconds
+# apart, so the machine's slower drift (noop alone moves by a third over
+# minutes here) falls out of their ratio
+round_ratios=$(awk '$1 == "noop" { n = $3 } $1 == "esmtpguard" && n > 0 {
+	printf "%.3f\n", $3 / n; n = 0 }' "$T/runs")
+cpu_round=$(median <<<"$round_ratios")
+cpu_range=$(sort -g <<<"$round_ratios" | sed -n '1p;$p' | paste -sd-)
 for name in noop esmtpguard; do
 	eval "mps_$name=\$(awk -v n=$name '\$1 == n { print \$2 }' \"\$T/runs\" | median)"
 	eval "cpu_$name=\$(awk -v n=$name '\$1 == n { print \$3 }' \"\$T/runs\" | median)"
@@ -161,6 +173,22 @@ if [ "$BENCH_IDLE" -gt 0 ]; then
 			failures=$((failures + 1))
 			diag "$name: beside $BENCH_IDLE idle sessions: $(cat "$T/mdriver.err")"
 		fi
+	done
+fi
+# system calls per message under strace -c -f: the kernel's side of the
+# work counted, not timed (BENCH_SC_MSGS; 0 or no strace: skipped)
+declare -A sc
+if [ "$BENCH_SC_MSGS" -gt 0 ] && command -v strace >/dev/null; then
+	for name in noop esmtpguard; do
+		strace -c -f -q -o "$T/strace.$name" -p "$(pid_of $name)" 2>/dev/null &
+		st=$!
+		sleep 1
+		run $name "$BENCH_SC_MSGS" "$BENCH_SESSIONS" >/dev/null
+		kill -INT "$st"; wait "$st" 2>/dev/null
+		for c in total poll read writev write futex; do
+			sc[$name.$c]=$(awk -v c=$c -v m="$BENCH_SC_MSGS" '$NF == c {
+				printf "%.1f", $4 / m }' "$T/strace.$name")
+		done
 	done
 fi
 nofile=$(awk '/^Max open files/ { print $4 }' "/proc/$EG_PID/limits")
@@ -206,6 +234,13 @@ printf '%-24s | %10s | %10s | %14s\n' "messages/s" "$mps_noop" "$mps_esmtpguard"
 	"$(ratio "$mps_noop" "$mps_esmtpguard")"
 printf '%-24s | %10s | %10s | %14s\n' "CPU us/message" "$cpu_noop" "$cpu_esmtpguard" \
 	"$(ratio "$cpu_noop" "$cpu_esmtpguard")"
+printf '%-24s | %10s | %10s | %14s\n' "CPU per round" "" "" "$cpu_round"
+for c in total poll read writev write futex; do
+	[ -n "${sc[noop.$c]:-}${sc[esmtpguard.$c]:-}" ] || continue
+	printf '%-24s | %10s | %10s | %14s\n' "syscalls/message: $c" \
+		"${sc[noop.$c]:-0}" "${sc[esmtpguard.$c]:-0}" \
+		"$(ratio "${sc[noop.$c]:-0}" "${sc[esmtpguard.$c]:-0}")"
+done
 printf '%-24s | %10s | %10s | %14s\n' "instructions/message" "$ir_noop" \
 	"$ir_esmtpguard" "$(ratio "$ir_noop" "$ir_esmtpguard")"
 if [ "$BENCH_IDLE" -gt 0 ]; then
@@ -215,6 +250,7 @@ if [ "$BENCH_IDLE" -gt 0 ]; then
 	printf '%-24s | %10s | %10s | %14s\n' "CPU us/message" "$cpu_idle_noop" \
 		"$cpu_idle_esmtpguard" "$(ratio "$cpu_idle_noop" "$cpu_idle_esmtpguard")"
 fi
+diag "CPU per round: the median of each round's esmtpguard/noop (range $cpu_range)"
 diag "goals: CPU/message esmtpguard/noop <= 1.1; KiB/session eg - noop <= 64"
 [ "$BENCH_CG_MSGS" -gt 0 ] &&
 	diag "instructions: callgrind, all threads, (I($BENCH_CG_MSGS msgs) - I($cg_lo)) / $((BENCH_CG_MSGS - cg_lo))"
