@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "log.h"
 
 static pthread_rwlock_t log_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -217,7 +218,7 @@ log_format(char *buf, size_t size, char **heap, char **text,
 	*heap = NULL;
 	*text = buf + LOG_PREFIX;
 	va_copy(ap2, ap);
-	n = vsnprintf(*text, size - LOG_PREFIX - 1, fmt, ap2);
+	n = fmt_vsnprintf(*text, size - LOG_PREFIX - 1, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		return false;
@@ -226,7 +227,7 @@ log_format(char *buf, size_t size, char **heap, char **text,
 	if ((*heap = malloc(LOG_PREFIX + (size_t) n + 2)) == NULL)
 		return false;
 	*text = *heap + LOG_PREFIX;
-	(void) vsnprintf(*text, (size_t) n + 1, fmt, ap);	/* measured above */
+	(void) fmt_vsnprintf(*text, (size_t) n + 1, fmt, ap);	/* measured above */
 	return true;
 }
 

@@ -4,7 +4,8 @@
  * SUMMARY
  *	growable, always NUL-terminated byte strings
  * SYNOPSIS
- *	#include "strbuf.h"
+ *	#include "fmt.h"
+#include "strbuf.h"
  * DESCRIPTION
  *	See strbuf.h. Growth is geometric so that a long series of small
  *	appends (the escaper works a byte at a time) stays linear. Sizes
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "strbuf.h"
 
 #define STRBUF_MIN	64
@@ -111,7 +113,7 @@ strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	if (sb->s != NULL && sb->cap > sb->len + 1) {
 		va_copy(aq, ap);
 		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd */
-		n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, aq);
+		n = fmt_vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, aq);
 		va_end(aq);
 		if (n >= 0 && (size_t)n < sb->cap - sb->len) {
 			sb->len += (size_t)n;
@@ -121,14 +123,14 @@ strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	} else {
 		va_copy(aq, ap);
 		/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_copy'd */
-		n = vsnprintf(probe, sizeof(probe), fmt, aq);
+		n = fmt_vsnprintf(probe, sizeof(probe), fmt, aq);
 		va_end(aq);
 	}
 	if (n < 0)
 		return (false);
 	if (!strbuf_reserve(sb, (size_t)n))
 		return (false);
-	n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
+	n = fmt_vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
 	if (n < 0) {
 		sb->s[sb->len] = '\0';
 		return (false);
