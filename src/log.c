@@ -56,6 +56,7 @@ static int log_sys_facility = LOG_USER;	/* syslog(3)'s default */
 static time_t log_sys_retry;		/* no socket: next attempt */
 static pid_t log_pid;			/* 0: not known in this process (atomic) */
 static __thread struct log_batch *log_held;	/* log_hold, or NULL */
+static pthread_mutex_t log_stamp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const struct {
 	const char *name;
@@ -119,18 +120,34 @@ log_sys_connect(void)
 	}
 }
 
-/* log_forked - a child (daemonize) has another process ID */
+/*
+ * log_fork_prepare, log_fork_parent, log_forked - no fork while another
+ * thread holds the stamps' lock (the child would wait for it forever);
+ * and a child (daemonize) has another process ID
+ */
+static void
+log_fork_prepare(void)
+{
+	pthread_mutex_lock(&log_stamp_lock);
+}
+
+static void
+log_fork_parent(void)
+{
+	pthread_mutex_unlock(&log_stamp_lock);
+}
 
 static void
 log_forked(void)
 {
+	pthread_mutex_unlock(&log_stamp_lock);
 	__atomic_store_n(&log_pid, 0, __ATOMIC_RELAXED);
 }
 
 static void
 log_atfork(void)
 {
-	(void) pthread_atfork(NULL, NULL, log_forked);
+	(void) pthread_atfork(log_fork_prepare, log_fork_parent, log_forked);
 }
 
 /* log_open_at - (re)open syslog at another socket than /dev/log */
@@ -250,49 +267,74 @@ log_write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/* the stamps of one second, for one process */
+struct log_stamps {
+	time_t	when;
+	pid_t	pid;
+	size_t	slen;
+	char	file[32];
+	char	sys[64];
+};
+
+/* the newest stamps, made by the first thread to need a new second */
+static struct log_stamps log_stamp_shared = {.when = (time_t) -1};
+
+/* log_stamp_make - the stamps of now for pid, in st */
+
+static void
+log_stamp_make(struct log_stamps *st, time_t now, pid_t pid)
+{
+	struct tm tm;
+	char	when[32];
+	int	n;
+
+	st->when = now;
+	st->pid = pid;
+	if (localtime_r(&now, &tm) == NULL) {
+		st->file[0] = when[0] = 0;
+	} else {
+		if (strftime(st->file, sizeof(st->file),
+			     "%a %b %e %H:%M:%S %Y", &tm) == 0)
+			st->file[0] = 0;
+		if (strftime(when, sizeof(when), "%b %e %H:%M:%S", &tm) == 0)
+			when[0] = 0;
+	}
+	n = snprintf(st->sys, sizeof(st->sys), "%s esmtpguard[%ld]: ", when,
+		     (long) pid);
+	st->slen = n < 0 ? 0 : (size_t) n;
+}
+
 /*
  * log_stamp - the stamps of the second: "Thu Aug 14 11:04:31 2014" for
  * the file and "Aug 14 11:04:31 esmtpguard[PID]: " for syslog (what
- * syslog(3) writes after "<PRI>"), formatted once per second or when the
- * process ID changed: localtime_r() and strftime() cost more than the
- * rest of a line. Each thread keeps its own, so no lock guards them.
+ * syslog(3) writes after "<PRI>"). localtime_r(), strftime() and
+ * snprintf() cost more than the rest of a line, and their deep stack
+ * frames page-fault on the fresh stack of every worker thread libmilter
+ * starts (behind Postfix, more than one a message): so the stamps are
+ * made once a second (or when the process ID changed) by one thread,
+ * and each thread copies them under a lock of its own, once a second.
  */
 static time_t
 log_stamp(const char **file, const char **sys, size_t *syslen)
 {
-	static __thread time_t last = (time_t) -1;
-	static __thread pid_t last_pid;
-	static __thread char fstamp[32], sstamp[64];
-	static __thread size_t slen;
-	struct tm tm;
+	static __thread struct log_stamps mine = {.when = (time_t) -1};
 	time_t	now = time(NULL);
 	pid_t	pid = __atomic_load_n(&log_pid, __ATOMIC_RELAXED);
-	char	when[32];
-	int	n;
 
 	if (pid == 0) {
 		pid = getpid();
 		__atomic_store_n(&log_pid, pid, __ATOMIC_RELAXED);
 	}
-	if (now != last || pid != last_pid) {
-		last = now;
-		last_pid = pid;
-		if (localtime_r(&now, &tm) == NULL) {
-			fstamp[0] = when[0] = 0;
-		} else {
-			if (strftime(fstamp, sizeof(fstamp),
-				     "%a %b %e %H:%M:%S %Y", &tm) == 0)
-				fstamp[0] = 0;
-			if (strftime(when, sizeof(when), "%b %e %H:%M:%S", &tm) == 0)
-				when[0] = 0;
-		}
-		n = snprintf(sstamp, sizeof(sstamp), "%s esmtpguard[%ld]: ",
-			     when, (long) pid);
-		slen = n < 0 ? 0 : (size_t) n;
+	if (now != mine.when || pid != mine.pid) {
+		pthread_mutex_lock(&log_stamp_lock);
+		if (now != log_stamp_shared.when || pid != log_stamp_shared.pid)
+			log_stamp_make(&log_stamp_shared, now, pid);
+		mine = log_stamp_shared;
+		pthread_mutex_unlock(&log_stamp_lock);
 	}
-	*file = fstamp;
-	*sys = sstamp;
-	*syslen = slen;
+	*file = mine.file;
+	*sys = mine.sys;
+	*syslen = mine.slen;
 	return now;
 }
 
