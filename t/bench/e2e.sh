@@ -14,20 +14,21 @@
 # and asks no DNS), as a@sender.test with HELO client.test; the zone
 # passes both. Both esmtpguards run detached, as the systemd unit runs
 # them (-f would copy every line to stderr). Runs are interleaved
-# A B C D A B C D ... and each row
-# reports the median of BENCH_RUNS runs, for two workloads: BENCH_MSGS
+# A B C D, D C B A, A B C D ... and each row
+# reports the median of BENCH_RUNS runs, and C and D each round's own
+# ratio to B (median and range over the rounds), for two workloads: BENCH_MSGS
 # messages of BENCH_SIZE bytes over 20 sessions, and the same plus one
 # BENCH_BIG-byte message per BENCH_BIG_EVERY small ones over 2 more
 # sessions. Also the milter's CPU per message (utime+stime from /proc).
 #
 # Environment (quick run: BENCH_MSGS=500 BENCH_RUNS=1):
 #	BENCH_MSGS=5000 BENCH_SIZE=2000 BENCH_BIG=200000 BENCH_BIG_EVERY=10
-#	BENCH_SESSIONS=20 BENCH_RUNS=3
+#	BENCH_SESSIONS=20 BENCH_RUNS=5
 # Output: one table on stdout (TAP comments are the diagnostics).
 . "$(dirname "$0")/../e2e/lib.sh"
 
 : "${BENCH_MSGS:=5000}" "${BENCH_SIZE:=2000}" "${BENCH_BIG:=200000}"
-: "${BENCH_BIG_EVERY:=10}" "${BENCH_SESSIONS:=20}" "${BENCH_RUNS:=3}"
+: "${BENCH_BIG_EVERY:=10}" "${BENCH_SESSIONS:=20}" "${BENCH_RUNS:=5}"
 NOOP_BIN=$top_builddir/t/bench/noop
 NOOP_SOCK=$T/noop.sock
 [ -x "$NOOP_BIN" ] || skip_all "$NOOP_BIN not built (make bench builds it)"
@@ -110,10 +111,14 @@ run() {
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-declare -A rate cpu
+# ROUND ROW - one round's value of a row, for its ratios
+declare -A rate cpu one pr pc
 for mix in no yes; do
 	for r in $(seq "$BENCH_RUNS"); do
-		for row in A B C D; do
+		# every other round backwards, so that no row always runs
+		# after the same one on a machine that drifts
+		order="A B C D"; [ $((r % 2)) -eq 0 ] && order="D C B A"
+		for row in $order; do
 			case $row in
 			A) port=2601 pid= ;;
 			B) port=2602 pid=$NOOP_PID ;;
@@ -124,16 +129,28 @@ for mix in no yes; do
 			diag "mix=$mix run $r row $row: $mps msg/s, $ms ms milter CPU/msg"
 			rate[$mix$row]="${rate[$mix$row]:-} $mps"
 			cpu[$mix$row]="${cpu[$mix$row]:-} $ms"
+			one[$row]="$mps $ms"
+		done
+		# B, C and D of one round ran within a minute of each other:
+		# their ratios leave out the drift between rounds
+		for row in C D; do
+			read -r ratio cratio < <(echo "${one[$row]} ${one[B]}" |
+				awk '{ printf "%.3f %.3f\n", $1 / $3, $2 / $4 }')
+			pr[$mix$row]="${pr[$mix$row]:-} $ratio"
+			pc[$mix$row]="${pc[$mix$row]:-} $cratio"
 		done
 	done
 done
 med() { printf '%s\n' $1 | median; }
+# spread LIST - "median (min-max)" of a list of ratios
+spread() { printf "%.3f (%s-%s)" "$(med "$1")" \
+	"$(printf '%s\n' $1 | sort -n | head -1)" "$(printf '%s\n' $1 | sort -n | tail -1)"; }
 
 sent=$(count "$PF/log/maillog" 'status=sent')
 expect=$(( BENCH_RUNS * 4 * (2 * BENCH_MSGS + BENCH_MSGS / BENCH_BIG_EVERY) ))
 spf_pass=$(count "$T/spf.log" 'SPF: mailfrom identity .* Pass$')
 spf_lines=$(count "$T/spf.log" ' SPF: ')
-errs=$(grep -c . "$T/smtp-source.err" 2>/dev/null || echo 0)
+errs=$(count "$T/smtp-source.err" .)
 
 echo
 echo "messages: $BENCH_MSGS x $BENCH_SIZE B over $BENCH_SESSIONS sessions;" \
@@ -154,6 +171,14 @@ for mix in no yes; do
 		[ "$row" = A ] && c=-
 		awk -v n="$name" -v v="$v" -v a="$a" -v b="$b" -v c="$c" 'BEGIN {
 			printf "%-34s %10.1f %8.3f %8.3f %14s\n", n, v, v / a, v / b, c }'
+	done
+done
+echo "each round's own ratio to B, median (range) of $BENCH_RUNS rounds:"
+for mix in no yes; do
+	for row in C D; do
+		name="$row/B"; [ "$mix" = yes ] && name="$name, mix"
+		printf '  %-10s msg/s %s   milter CPU/msg %s\n' "$name" \
+			"$(spread "${pr[$mix$row]}")" "$(spread "${pc[$mix$row]}")"
 	done
 done
 echo "SPF row: $spf_lines SPF result lines logged, $spf_pass MAIL FROM Pass"
