@@ -19,10 +19,14 @@
 #    rest, idle again, descriptors and threads must be the same and VmRSS
 #    may have grown by at most SOAK_RSS_SLACK_KB (1024) plus
 #    SOAK_RSS_PER_SESSION_B bytes per session after the warm-up: 384 under
-#    ASan, 128 otherwise. Measured on 20,000 sessions: ASan's RSS creeps
-#    by ~120-140 B per session (the unsanitized daemon by ~16 B), while a
-#    leak of 1 KiB per session adds 18 MB (30 MB with ASan's redzones),
-#    2.3 times the bound (7.8 MB) or more;
+#    ASan, 128 otherwise. Measured 2026-12-05: under ASan RSS creeps by
+#    ~260-280 B per session over 20,000 sessions and by up to ~360 B over
+#    10,000 (it slows as it goes; ~130 B on 2026-11-22), the unsanitized
+#    daemon by ~6 B over 10,000. The creep is ASan's own: not its stacks
+#    of allocations (malloc_context_size=0 leaves it as it is), and
+#    LeakSanitizer finds nothing at exit. A leak of 1 KiB per session adds
+#    18 MB (30 MB with ASan's redzones), 2.3 times the bound (7.8 MB) or
+#    more;
 #  - under ASan/UBSan: no report during the run, and a clean exit on
 #    SIGTERM with LeakSanitizer on (status 0, no report).
 #
