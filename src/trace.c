@@ -287,17 +287,35 @@ trace_u64str(char *buf, uint64_t v)
 	return n;
 }
 
-/* pkey - "host pid" of a Postfix process */
+/* pkey - "host pid" of a Postfix process. A host name longer than
+ * PKEY_HOST (only a damaged log has one) keeps its head and a digest of
+ * all of it, so that two such hosts that differ only in their tails stay
+ * two keys instead of one cut key */
+#define PKEY_HOST	200
+#define PKEY_HEAD	(PKEY_HOST - 17)	/* '#' and 16 hex digits */
+
 size_t
 trace_pkey(char *buf, size_t size, const struct traceline *l)
 {
-	size_t	h = l->host.n > 200 ? 200 : l->host.n;
-
-	(void) size;			/* >= 256 */
 	/* the key is a C string where it is freed (strlen): a NUL in a
 	 * damaged log's host name must end it here too */
-	h = strnlen(l->host.p, h);
-	memcpy(buf, l->host.p, h);
+	size_t	h = strnlen(l->host.p, l->host.n);
+
+	(void) size;			/* >= PKEY_HOST + 22 */
+	if (h <= PKEY_HOST) {
+		memcpy(buf, l->host.p, h);
+	} else {
+		uint64_t d = 14695981039346656037ULL;	/* FNV-1a */
+		size_t	i;
+
+		for (i = 0; i < h; i++)
+			d = (d ^ (unsigned char) l->host.p[i]) * 1099511628211ULL;
+		memcpy(buf, l->host.p, PKEY_HEAD);
+		buf[PKEY_HEAD] = '#';
+		for (i = 0; i < 16; i++)
+			buf[PKEY_HOST - 1 - i] = "0123456789abcdef"[(d >> (4 * i)) & 15];
+		h = PKEY_HOST;
+	}
 	buf[h] = ' ';
 	return h + 1 + trace_u64str(buf + h + 1, (uint64_t) (l->pid < 0 ? 0 : l->pid));
 }

@@ -736,6 +736,53 @@ START_TEST(nul_in_host)
 }
 END_TEST
 
+/* two Postfix hosts whose names differ only past the 200 bytes of a
+ * process key (a damaged log), with the same smtpd pid at once: two
+ * sessions, each ending its own connection */
+#define H50	"hhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhhh"
+#define H250	H50 H50 H50 H50 H50
+#define HP(h, t, s)	"Nov 22 10:00:" t " " H250 h " postfix/smtpd[10]: " s
+static const char *const long_hosts[] = {
+	HP("a", "01", "connect from a[192.0.2.7]"),
+	G("01", "New SMTP ICID 1 interface 10.0.0.1 address 192.0.2.7 reverse dns host a verified no"),
+	G("01", "Start MID 1 ICID 1"),
+	G("01", "MID 1 ICID 1 From: <s@x>"),
+	HP("b", "02", "connect from b[192.0.2.8]"),
+	G("02", "New SMTP ICID 2 interface 10.0.0.1 address 192.0.2.8 reverse dns host b verified no"),
+	G("02", "Start MID 2 ICID 2"),
+	G("02", "MID 2 ICID 2 From: <s@x>"),
+	HP("b", "03", "lost connection after RCPT from b[192.0.2.8]"),
+	HP("a", "03", "disconnect from a[192.0.2.7] ehlo=1 mail=1 quit=1 commands=3"),
+	HP("b", "03", "disconnect from b[192.0.2.8] ehlo=1 mail=1 rcpt=1 commands=3"),
+	G("04", "Message aborted MID 1 Receiving aborted"),
+	G("04", "Message finished MID 1 aborted"),
+	G("04", "ICID 1 close"),
+	G("04", "Message aborted MID 2 Receiving aborted"),
+	G("04", "Message finished MID 2 aborted"),
+	G("04", "ICID 2 close"),
+	NULL,
+};
+
+START_TEST(long_hosts_two_keys)
+{
+	struct cap c;
+	const char *m1, *m2;
+
+	run(&c, long_hosts, 1000);
+	ck_assert_int_eq(c.records, 2);
+	m1 = strstr(c.out, "MID 1 ICID 1");
+	m2 = strstr(c.out, "MID 2 ICID 2");
+	ck_assert_msg(m1 != NULL && m2 != NULL, "%s", c.out);
+	/* each record's connection line, whichever comes first */
+	ck_assert_msg(strstr(m1, "connection:   quit (smtpd[10]") != NULL
+		      && (m2 < m1 || strstr(m1, "connection:   quit (smtpd[10]") < m2),
+		      "%s", c.out);
+	ck_assert_msg(strstr(m2, "connection:   lost after RCPT (smtpd[10]") != NULL
+		      && (m1 < m2 || strstr(m2, "connection:   lost after RCPT") < m1),
+		      "%s", c.out);
+}
+END_TEST
+
 /* found by fuzz_trace: records were filed under the MID or ICID as the
  * log wrote it ("007", "0") but removed under the number's decimal, so a
  * freed record stayed in its table */
@@ -901,6 +948,7 @@ suite(void)
 	tcase_add_test(tc, second_qid);
 	tcase_add_test(tc, dconn_after_idle);
 	tcase_add_test(tc, nul_in_host);
+	tcase_add_test(tc, long_hosts_two_keys);
 	tcase_add_test(tc, odd_ids_evicted);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tables");
