@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "trace.h"
@@ -39,6 +40,9 @@ struct run {
 };
 
 static volatile sig_atomic_t stop;
+
+/* stdout's buffer when it is not a terminal and not followed */
+static char out_buf[1 << 16];
 
 static void
 on_signal(int sig)
@@ -257,8 +261,13 @@ bad_arg:
 
 	(void) signal(SIGINT, on_signal);
 	(void) signal(SIGTERM, on_signal);
+	/* a record as soon as it is complete when following; else stdio's
+	 * 4 KiB made --esa's output one write(2) per ~50 lines (glibc takes
+	 * a size only with a buffer) */
 	if (follow)
 		(void) setvbuf(stdout, NULL, _IOLBF, 0);
+	else if (!isatty(STDOUT_FILENO))
+		(void) setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	while (!stop && (rc = tracein_next(in, &l, &name, &lineno)) != -1) {
 		if (rc == 0) {
 			/* following and idle: the log's clock moves on with the
