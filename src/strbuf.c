@@ -4,8 +4,7 @@
  * SUMMARY
  *	growable, always NUL-terminated byte strings
  * SYNOPSIS
- *	#include "fmt.h"
-#include "strbuf.h"
+ *	#include "strbuf.h"
  * DESCRIPTION
  *	See strbuf.h. Growth is geometric so that a long series of small
  *	appends (the escaper works a byte at a time) stays linear. Sizes
