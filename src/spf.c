@@ -5,6 +5,7 @@
  *	SPF checks behind our own interface (libspf2)
  * SYNOPSIS
  *	#include "spf.h"
+#include "spfid.h"
  * DESCRIPTION
  *	See spf.h for the contract. The one libspf2 server of the process
  *	asks DNS through a stack of three layers:
@@ -99,6 +100,7 @@
 #include "escape.h"
 #include "log.h"
 #include "spf.h"
+#include "spfid.h"
 #include "strbuf.h"
 
 #define CACHE_BITS	10		/* 1024 hash chains */
@@ -640,110 +642,6 @@ spf_free(struct spf *spf)
  * The check.
  */
 
-/* The client address, as libspf2 wants it. */
-struct client {
-	int	family;
-	struct in_addr v4;
-	struct in6_addr v6;
-	char	text[INET6_ADDRSTRLEN];
-};
-
-/* client_parse - "192.0.2.1", "IPv6:2001:db8::1", "[::ffff:192.0.2.1]"; an
- * IPv4-mapped address becomes IPv4 (libspf2 would match it against ip6
- * mechanisms only) */
-
-static bool
-client_parse(const char *text, struct client *c)
-{
-	char	buf[INET6_ADDRSTRLEN + 8];
-	size_t	n;
-
-	if (text == NULL)
-		return false;
-	if (*text == '[')
-		text++;
-	if (strncasecmp(text, "IPv6:", 5) == 0)
-		text += 5;
-	n = strcspn(text, "]");
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, text, n);
-	buf[n] = 0;
-	memset(c, 0, sizeof(*c));
-	if (inet_pton(AF_INET, buf, &c->v4) == 1) {
-		c->family = AF_INET;
-	} else if (inet_pton(AF_INET6, buf, &c->v6) == 1) {
-		c->family = AF_INET6;
-		if (IN6_IS_ADDR_V4MAPPED(&c->v6)) {
-			c->family = AF_INET;
-			memcpy(&c->v4, &c->v6.s6_addr[12], 4);
-		}
-	} else {
-		return false;
-	}
-	if (c->family == AF_INET)
-		inet_ntop(AF_INET, &c->v4, c->text, sizeof(c->text));
-	else
-		inet_ntop(AF_INET6, &c->v6, c->text, sizeof(c->text));
-	return true;
-}
-
-/* sender_parse - the address inside "<...>", without a source route; a
- * malloc'd string, "" for the null sender, NULL out of memory */
-
-static char *
-sender_parse(const char *arg)
-{
-	const char *p = arg ? arg : "";
-	size_t	n = strlen(p);
-	const char *colon;
-
-	if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
-		p++;
-		n -= 2;
-	}
-	if (n > 0 && p[0] == '@' && (colon = memchr(p, ':', n)) != NULL) {
-		n -= colon + 1 - p;
-		p = colon + 1;
-	}
-	return strndup(p, n);
-}
-
-/* domain_ok - a multi-label domain name whose labels are letters, digits,
- * hyphens (and underscores, used by some SPF zones), not all-numeric at
- * the end (an address is no domain): RFC 7208 4.3 makes anything else
- * "none" without a lookup */
-
-static bool
-domain_ok(const char *d)
-{
-	size_t	len = strlen(d), label = 0, labels = 0;
-	bool	digits = true;
-	const char *p;
-
-	if (len > 0 && d[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return false;
-	for (p = d; p < d + len; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return false;
-			labels++;
-			label = 0;
-			digits = true;
-			continue;
-		}
-		if (!isalnum((unsigned char) *p) && *p != '-' && *p != '_')
-			return false;
-		if (!isdigit((unsigned char) *p))
-			digits = false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && labels >= 1 && !digits;
-}
-
 /* res_map - libspf2's result and return code to ours */
 
 static enum spf_res
@@ -791,7 +689,7 @@ header_clean(const char *value)
 
 static char *
 header_own(const struct spf *spf, enum spf_res res, const char *why,
-	   const char *domain, const struct client *c, const char *id,
+	   const char *domain, const struct spfid_client *c, const char *id,
 	   const char *helo)
 {
 	struct strbuf sb = {0};
@@ -814,7 +712,7 @@ header_own(const struct spf *spf, enum spf_res res, const char *why,
  * Received-SPF value. -1 out of memory. */
 
 static int
-evaluate(struct spf *spf, const struct client *c, const char *helo,
+evaluate(struct spf *spf, const struct spfid_client *c, const char *helo,
 	 const char *id, enum spf_res *res, char **header)
 {
 	const char *at = strrchr(id, '@');
@@ -825,7 +723,7 @@ evaluate(struct spf *spf, const struct client *c, const char *helo,
 	const char *value;
 	const char *why;
 
-	if (!domain_ok(domain)) {
+	if (!spfid_domain_ok(domain)) {
 		*res = SPF_NONE;
 		if (header != NULL && (*header = header_own(spf, *res,
 				"not a valid domain name:", domain, c, id,
@@ -874,44 +772,21 @@ evaluate(struct spf *spf, const struct client *c, const char *helo,
 	return 0;
 }
 
-/* identity - the MAIL FROM identity: the address, or postmaster at the
- * HELO domain for a null sender and at the domain of "@domain" (RFC 7208
- * 2.4 and 4.3, as libspf2 does) */
-
-static char *
-identity(const char *addr, const char *helo)
-{
-	struct strbuf sb = {0};
-	char   *out = NULL;
-	bool	ok;
-
-	if (*addr == 0)
-		ok = strbuf_printf(&sb, "postmaster@%s", helo ? helo : "");
-	else if (*addr == '@')
-		ok = strbuf_printf(&sb, "postmaster%s", addr);
-	else
-		ok = strbuf_puts(&sb, addr);
-	if (ok)
-		out = strdup(strbuf_str(&sb));
-	strbuf_free(&sb);
-	return out;
-}
-
 int
 spf_check(struct spf *spf, const char *client_addr, const char *helo,
 	  const char *mail_from, bool check_helo, unsigned timeout_ms,
 	  struct spf_result *out)
 {
-	struct client c;
+	struct spfid_client c;
 	char   *sender = NULL;
 	int	rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!client_parse(client_addr, &c))
+	if (!spfid_client(client_addr, &c))
 		return 0;
 	if (helo != NULL && *helo == 0)
 		helo = NULL;
-	if ((sender = sender_parse(mail_from)) == NULL)
+	if ((sender = spfid_sender(mail_from)) == NULL)
 		return -1;
 	out->checked = true;
 	clock_virtual = spf->zone != NULL;
@@ -920,13 +795,13 @@ spf_check(struct spf *spf, const char *client_addr, const char *helo,
 
 	/* MAIL FROM first: RFC 7208 2.4 requires it, the HELO check is only
 	 * recommended, so a dead HELO domain must not eat its budget */
-	if ((out->mailfrom_id = identity(sender, helo)) == NULL
+	if ((out->mailfrom_id = spfid_mailfrom(sender, helo)) == NULL
 	    || evaluate(spf, &c, helo, out->mailfrom_id, &out->mailfrom,
 			&out->header) < 0)
 		goto done;
 	if (check_helo && helo != NULL) {
 		out->helo_checked = true;
-		if ((out->helo_id = identity("", helo)) == NULL
+		if ((out->helo_id = spfid_mailfrom("", helo)) == NULL
 		    || evaluate(spf, &c, helo, out->helo_id, &out->helo,
 				NULL) < 0)
 			goto done;

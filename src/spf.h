@@ -23,7 +23,7 @@
  *	is evaluated first (RFC 7208 requires it, HELO is only recommended)
  *	and the HELO identity gets what it leaves.
  *
- *	Inputs are taken as the MTA gives them and normalized here: the
+ *	Inputs are taken as the MTA gives them and normalized (spfid.h): the
  *	client address may carry Postfix's "IPv6:" prefix or brackets, and
  *	an IPv4-mapped IPv6 address is checked as IPv4; the sender may be
  *	"<a@b>", "a@b", "<@relay:a@b>" or "<>". A null sender is checked
